@@ -1,0 +1,17 @@
+"""Exceptions raised for bad input.
+
+Every message is one line that names the problem and the fix, so the CLI can
+print it as-is (exit status 2) and notebooks show it without a deep traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ArpesDataError", "ConfigError"]
+
+
+class ArpesDataError(ValueError):
+    """The input spectrum or file cannot be used as it is (message says how to fix it)."""
+
+
+class ConfigError(ValueError):
+    """A configuration value is out of range or inconsistent (message says how to fix it)."""
