@@ -1,0 +1,85 @@
+"""Causal, pairing-bounded Nambu self-energies built from hidden fermions.
+
+A hidden fermion f with level ε_f, pairing D and hybridisation V with the
+electron, traced out, gives the Nambu self-energy (Sakai, Civelli and Imada,
+PRL 116, 057003 (2016))
+
+    Σ̂_f(ω) = V² τ3 [z − ε_f τ3 − D τ1]⁻¹ τ3,   z = ω + iγ,
+
+i.e.
+
+    Σ11 = V² (z + ε_f) / (z² − E²),   Σ22 = V² (z − ε_f) / (z² − E²),
+    W   = −V² D / (z² − E²),           E = √(ε_f² + D²).
+
+In partial fractions the residue matrices at ±E are V²[[u², ∓uv], [∓uv, v²]]
+and V²[[v², ±uv], [±uv, u²]] — rank one and positive semidefinite. Hence for
+any real ε_f, D, V and any γ > 0:
+
+* every component is analytic in the upper half plane and Im Σ11 ≤ 0
+  (causality);
+* −Im Σ̂/π is positive semidefinite, so (Im W)² ≤ Im Σ11 · Im Σ22 (the bound
+  on pairing);
+* Σ22(ω) = −Σ11(−ω)* and W(ω) = W(−ω)* (particle–hole structure, real gauge).
+
+Gauge: W → −W (D → −D) leaves every observable unchanged. arpes_sigma fixes
+the sign so that Re W(ω = 0) ≥ 0, which for a single dominant hidden fermion
+means D > 0 and Im W < 0 at its occupied-side pole ω = −E.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+__all__ = ["hidden_fermion_sigma", "background_sigma", "particle_hole"]
+
+
+def hidden_fermion_sigma(omega, v, eps_f, d, gamma):
+    """Nambu self-energy of a set of hidden fermions.
+
+    Parameters
+    ----------
+    omega : array, shape (E,), eV
+    v, eps_f, d, gamma : arrays, shape (L,), eV
+        Hybridisation, level, pairing and broadening (γ > 0) of each hidden
+        fermion.
+
+    Returns
+    -------
+    sigma11, sigma22, w : complex arrays, shape (E,), eV
+    """
+    z = omega[..., None] + 1j * gamma
+    den = z * z - eps_f**2 - d**2
+    v2 = v**2
+    sigma11 = jnp.sum(v2 * (z + eps_f) / den, axis=-1)
+    sigma22 = jnp.sum(v2 * (z - eps_f) / den, axis=-1)
+    w = jnp.sum(-v2 * d / den, axis=-1)
+    return sigma11, sigma22, w
+
+
+def background_sigma(omega, centers, weights, widths):
+    """Normal-only causal background: Σ11 from a non-negative spectral density.
+
+    Σ11_bg(ω) = Σ_j ρ_j / (ω − x_j + iΓ_j) with ρ_j ≥ 0 and Γ_j > 0 — a spectral
+    density turned into a self-energy by the (Lorentzian-smoothed) Cauchy
+    kernel, causal for any ρ ≥ 0. Its particle–hole partner is
+    Σ22_bg(ω) = −Σ11_bg(−ω)* = Σ_j ρ_j / (ω + x_j + iΓ_j).
+
+    Parameters
+    ----------
+    omega : array, shape (E,), eV
+    centers, weights, widths : arrays, shape (J,)
+        x_j (eV), ρ_j (eV², ≥ 0) and Γ_j (eV, > 0).
+
+    Returns
+    -------
+    sigma11, sigma22 : complex arrays, shape (E,), eV
+    """
+    o = omega[..., None]
+    sigma11 = jnp.sum(weights / (o - centers + 1j * widths), axis=-1)
+    sigma22 = jnp.sum(weights / (o + centers + 1j * widths), axis=-1)
+    return sigma11, sigma22
+
+
+def particle_hole(sigma11_at_minus_omega):
+    """Σ22(ω) = −Σ11(−ω)*, given Σ11 evaluated at −ω."""
+    return -jnp.conj(sigma11_at_minus_omega)
