@@ -1,0 +1,9 @@
+"""Shared pytest setup: CPU-only JAX and a non-interactive matplotlib backend."""
+
+import os
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
