@@ -8,7 +8,7 @@ rest of the package relies on (see ``DESIGN.md`` section 2, "data contract"):
 * energy ``eV`` in eV, measured from the Fermi level, strictly ascending;
 * a coordinate ``eps_k`` (bare band energy, eV) along ``k`` (a scalar for an EDC);
 * attrs ``sample_temp`` (K) and ``energy_resolution`` (Gaussian FWHM, eV);
-* float64 intensity, finite and non-negative.
+* float64 intensity, finite (negative noise around zero is kept).
 
 Every problem with the input raises :class:`arpes_sigma.errors.ArpesDataError`
 with a one-line message that names the problem and the fix; exceptions from
@@ -71,6 +71,8 @@ _UNNAMED = "__xarray_dataarray_variable__"  # what DataArray.to_netcdf calls an 
 _MAX_RESOLUTION_EV = 0.5
 _MEV_SPAN_EV = 5.0  # an energy window wider than this without units is taken as meV
 _MIN_ENERGY_POINTS = 10
+#: Fraction of negative intensities above which validate() warns (values are kept).
+NEGATIVE_WARN_FRACTION = 0.05
 
 
 # --------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def _classify_dims(da: xr.DataArray) -> tuple[str, str | None]:
 
 
 def _check_intensity(values: np.ndarray) -> np.ndarray:
-    """Type, finiteness and sign checks; returns a float64 copy (negatives clipped)."""
+    """Type, finiteness and sign checks; returns a float64 copy (negative values kept)."""
     if np.iscomplexobj(values):
         raise ArpesDataError(
             "complex intensity; pass np.abs(da) or the real part da.real")
@@ -225,15 +227,11 @@ def _check_intensity(values: np.ndarray) -> np.ndarray:
         raise ArpesDataError(
             f"{n_neg} of {out.size} intensity points are negative (background-subtracted "
             f"data?); add the background back or shift it, e.g. da - da.min()")
-    if n_neg:
+    if n_neg > NEGATIVE_WARN_FRACTION * out.size:
         warnings.warn(
-            f"clipped {n_neg} negative intensity point(s) of {out.size} to 0 "
-            f"(photoemission counts cannot be negative)", UserWarning, stacklevel=3)
-        np.maximum(out, 0.0, out=out)
-        if np.all(out == out.flat[0]):
-            raise ArpesDataError(
-                "intensity is constant after clipping negative values to 0; "
-                "check the file or the background subtraction")
+            f"{n_neg} of {out.size} intensity points are negative; they are kept as they are "
+            f"(clipping would bias the fit), but check the background subtraction",
+            UserWarning, stacklevel=3)
     return out
 
 
@@ -427,11 +425,12 @@ def validate(da: xr.DataArray, *, eps_k=None, sample_temp: float | None = None,
     Warns
     -----
     UserWarning
-        When some intensities are negative. They are **clipped to 0** (noise
-        around zero after a detector or background correction is common and
-        harmless), and the warning says how many points were clipped. If
-        more than half of the points are negative the data are taken to be
-        background-subtracted and an error is raised instead.
+        When more than 5 % of the intensities are negative. Negative values
+        are **kept as they are**: noise around zero after a dark-count or
+        background correction is common, and clipping it to 0 would bias the
+        χ² fit upwards. A few negative points pass silently; more than 5 %
+        warns; more than half is taken as background-subtracted data and
+        raises an error instead.
 
     Notes
     -----

@@ -100,8 +100,8 @@ class SelfEnergyModel(nnx.Module):
         )
         self.coupling = nnx.Param(0.3 + 0.4 * jax.random.uniform(k3, (n,)))
         self.width_raw = nnx.Param(-2.0 + 0.5 * jax.random.normal(k4, (n,)))
-        self.static_gap = nnx.Param(jnp.asarray(0.1 if spec.anomalous else 0.0))
-        self.floor_raw = nnx.Param(jnp.asarray(-2.0))
+        self.static_gap = nnx.Param(jnp.asarray(0.1 if spec.anomalous else 0.0, dtype=jnp.float32))
+        self.floor_raw = nnx.Param(jnp.asarray(-2.0, dtype=jnp.float32))
         sizes = [1] + [spec.width] * spec.depth + [1]
         self.layers = nnx.List(
             [nnx.Linear(a, b, rngs=rngs) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]

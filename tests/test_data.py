@@ -410,13 +410,23 @@ def test_float32_becomes_float64(cut):
     assert out.dtype == np.float64
 
 
-def test_few_negative_points_are_clipped_with_warning(cut):
+def test_few_negative_points_are_kept_silently(cut):
     da = _set(cut, (0, slice(0, 3)), -0.5)
-    with pytest.warns(UserWarning, match="clipped 3 negative"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         out = validate(da)
-    assert float(out.min()) == 0.0
-    assert np.all(out.values[0, :3] == 0.0)
-    assert np.all(da.values[0, :3] == -0.5)  # input untouched
+    assert np.all(out.values[0, :3] == -0.5)  # kept, not clipped (clipping biases the fit)
+
+
+def test_many_negative_points_warn_and_are_kept(cut):
+    n = int(0.2 * cut.size)
+    flat = cut.values.copy().ravel()
+    flat[:n] = -0.1
+    da = cut.copy(data=flat.reshape(cut.shape))
+    with pytest.warns(UserWarning, match=f"{n} of {cut.size} intensity points are negative"):
+        out = validate(da)
+    assert float(out.min()) == -0.1
+    assert np.all(da.values.ravel()[:n] == -0.1)  # input untouched
 
 
 def test_momentum_without_coordinate_gets_index(cut):

@@ -1,0 +1,188 @@
+"""Pure matplotlib figures of spectra and fit results (no ipywidgets, no pyplot state).
+
+Every function takes a :class:`matplotlib.figure.Figure` or axes and returns the
+artists it made, so an interactive shell can update them with ``set_data`` +
+``canvas.draw_idle()`` instead of redrawing (see :mod:`arpes_sigma.widgets`).
+Energies on the x axes are in eV (ω − E_F); self-energies in eV.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = [
+    "plot_spectrum",
+    "edc_stack",
+    "result_figure",
+    "update_result_figure",
+    "cancellation_lines",
+    "save_figure",
+]
+
+COLORS = {"normal": "C0", "anomalous": "C3", "total": "C2", "truth": "0.35", "data": "0.2", "fit": "C1"}
+
+
+def plot_spectrum(da, ax=None, **kwargs):
+    """Intensity image of a cut (momentum vertical, energy horizontal); returns the QuadMesh."""
+    if ax is None:
+        ax = Figure(figsize=(5, 4), layout="constrained").add_subplot()
+    mdim = [d for d in da.dims if d != "eV"]
+    if not mdim:
+        (line,) = ax.plot(da["eV"].values, da.values, color=COLORS["data"])
+        ax.set_xlabel("ω − E_F (eV)")
+        ax.set_ylabel("intensity")
+        return line
+    y = da[mdim[0]].values if mdim[0] in da.coords else np.arange(da.sizes[mdim[0]])
+    mesh = ax.pcolormesh(da["eV"].values, y, da.transpose(mdim[0], "eV").values, shading="nearest", **kwargs)
+    ax.set_xlabel("ω − E_F (eV)")
+    ax.set_ylabel(mdim[0])
+    return mesh
+
+
+def edc_stack(ax, omega, data, model=None, *, offset=None):
+    """EDCs stacked with a vertical offset; returns (data_lines, model_lines).
+
+    Parameters
+    ----------
+    omega : (E,) eV; data : (K, E); model : (K, E) or None
+    offset : float, default 0.35 × max(data)
+    """
+    data = np.asarray(data)
+    off = 0.35 * float(np.nanmax(data)) if offset is None else offset
+    dl, ml = [], []
+    for i, row in enumerate(data):
+        (d,) = ax.plot(omega, row + i * off, ".", ms=2, color=COLORS["data"])
+        dl.append(d)
+        if model is not None:
+            (m,) = ax.plot(omega, np.asarray(model)[i] + i * off, "-", lw=1.2, color=COLORS["fit"])
+            ml.append(m)
+    ax.set_xlabel("ω − E_F (eV)")
+    ax.set_ylabel("intensity + offset")
+    ax.set_yticks([])
+    return dl, ml
+
+
+def cancellation_lines(ax, omega, parts):
+    """The cancellation panel: Im Σ11, Im W²/(ω+ε_k−Σ22) and Im Σ_tot at one k.
+
+    ``parts`` is the dict of :meth:`arpes_sigma.fit.FitResult.cancellation`.
+    The peak of Im Σ11 on the occupied side is marked; at that energy the
+    anomalous term nearly cancels it in Σ_tot. Returns a dict of artists.
+    """
+    a = {}
+    (a["normal"],) = ax.plot(omega, parts["im_sigma_normal"], color=COLORS["normal"], label="Im Σ11")
+    (a["anomalous"],) = ax.plot(omega, parts["im_anomalous_term"], color=COLORS["anomalous"], label="Im W²/(ω+ε_k−Σ22)")
+    (a["total"],) = ax.plot(omega, parts["im_sigma_total"], color=COLORS["total"], lw=2, label="Im Σ_tot (observed)")
+    a["marker"] = ax.axvline(_peak_energy(omega, parts["im_sigma_normal"]), color="0.5", ls=":", lw=1)
+    ax.axhline(0, color="0.8", lw=0.8)
+    ax.set_xlabel("ω − E_F (eV)")
+    ax.set_ylabel("eV")
+    ax.legend(fontsize=7, loc="lower left")
+    return a
+
+
+def _peak_energy(omega, im):
+    occ = np.asarray(omega) < 0
+    if not occ.any():
+        return float(np.asarray(omega)[np.argmin(im)])
+    return float(np.asarray(omega)[occ][np.argmin(np.asarray(im)[occ])])
+
+
+def _sigma_lines(ax, omega, value, std, color, name, truth=None):
+    a = {}
+    (a["im"],) = ax.plot(omega, value.imag, color=color, lw=1.8, label=f"Im {name}")
+    (a["re"],) = ax.plot(omega, value.real, color=color, lw=1.2, ls="--", label=f"Re {name}")
+    if std is not None:
+        a["band"] = ax.fill_between(omega, value.imag - std.imag, value.imag + std.imag, color=color, alpha=0.25, lw=0)
+    if truth is not None:
+        (a["truth_im"],) = ax.plot(omega, truth.imag, color=COLORS["truth"], lw=1, label="truth (Im)")
+        (a["truth_re"],) = ax.plot(omega, truth.real, color=COLORS["truth"], lw=1, ls="--", label="truth (Re)")
+    ax.axhline(0, color="0.8", lw=0.8)
+    ax.set_xlabel("ω − E_F (eV)")
+    ax.set_ylabel(f"{name} (eV)")
+    ax.legend(fontsize=7, loc="lower left")
+    return a
+
+
+def _truth_complex(truth, name):
+    if truth is None:
+        return None
+    return truth[f"re_{name}"].values + 1j * truth[f"im_{name}"].values
+
+
+def result_figure(result, *, truth=None, k_index=None, fig=None):
+    """Four-panel summary of a :class:`~arpes_sigma.fit.FitResult`.
+
+    Panels: data vs fit EDCs; Im/Re Σ11; Im/Re W; the cancellation panel at
+    ``k_index`` (default: the EDC closest to k_F). ``truth`` (a Dataset from
+    :func:`arpes_sigma.synthetic.make_spectrum`) adds the true curves.
+
+    Returns
+    -------
+    fig, artists : Figure and a dict of artists by panel.
+    """
+    fig = fig if fig is not None else Figure(figsize=(11, 7.5), layout="constrained")
+    axes = fig.subplots(2, 2)
+    omega = result.omega
+    art = {}
+    art["edcs"] = edc_stack(axes[0, 0], omega, result.intensity, result.model_intensity)
+    title = f"data vs fit, χ²_red = {result.chi2_reduced:.3f}"
+    if result.baselines:
+        title += " (" + ", ".join(f"{k}: {v:.2f}" for k, v in result.baselines.items()) + ")"
+    axes[0, 0].set_title(title, fontsize=9)
+    art["normal"] = _sigma_lines(
+        axes[0, 1], omega, result.sigma_normal, result.sigma_normal_std, COLORS["normal"], "Σ11", _truth_complex(truth, "sigma_normal")
+    )
+    axes[0, 1].set_title("normal self-energy Σ11(ω)", fontsize=9)
+    art["anomalous"] = _sigma_lines(
+        axes[1, 0], omega, result.sigma_anomalous, result.sigma_anomalous_std, COLORS["anomalous"], "W",
+        _truth_complex(truth, "sigma_anomalous"),
+    )
+    axes[1, 0].set_title("anomalous self-energy W(ω) (gauge Re W(0) ≥ 0)", fontsize=9)
+    parts = result.cancellation(k_index)
+    art["cancellation"] = cancellation_lines(axes[1, 1], omega, parts)
+    axes[1, 1].set_title(f"cancellation at ε_k = {result.eps_k[parts['k_index']]:+.3f} eV", fontsize=9)
+    art["axes"] = axes
+    return fig, art
+
+
+def update_result_figure(art, result, k_index=None):
+    """Update the artists of :func:`result_figure` in place (``set_data``); rescale axes."""
+    omega = result.omega
+    off = 0.35 * float(np.nanmax(result.intensity))
+    for i, line in enumerate(art["edcs"][1]):
+        line.set_data(omega, result.model_intensity[i] + i * off)
+    for key, value in (("normal", result.sigma_normal), ("anomalous", result.sigma_anomalous)):
+        art[key]["im"].set_data(omega, value.imag)
+        art[key]["re"].set_data(omega, value.real)
+    parts = result.cancellation(k_index)
+    c = art["cancellation"]
+    c["normal"].set_data(omega, parts["im_sigma_normal"])
+    c["anomalous"].set_data(omega, parts["im_anomalous_term"])
+    c["total"].set_data(omega, parts["im_sigma_total"])
+    x = _peak_energy(omega, parts["im_sigma_normal"])
+    c["marker"].set_xdata([x, x])
+    for ax in np.ravel(art["axes"]):
+        ax.relim()
+        ax.autoscale_view()
+
+
+def save_figure(fig, path, *, dpi=110):
+    """Save ``fig`` to ``path`` atomically (temp file in the same folder, then rename)."""
+    import os
+    import tempfile
+
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    suffix = os.path.splitext(path)[1] or ".png"
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=dpi)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
