@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 
+from . import data as _data  # noqa: F401  (registers the da.sigma accessor)
 from .errors import ArpesDataError, ConfigError
 
 __version__ = "0.1.0"
