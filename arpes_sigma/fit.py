@@ -71,7 +71,12 @@ class FitConfig:
     Parameters
     ----------
     n_poles, width, depth, n_background : int
-        Model size (see :class:`arpes_sigma.model.ModelSpec`).
+        Model size (see :class:`arpes_sigma.model.ModelSpec`). The defaults —
+        two hidden fermions and 128 background nodes on ±0.6 eV (9.4 meV
+        apart, about one typical ARPES resolution) — are the smallest model
+        that leaves no structured residual on 10 meV / 20 K / 2 % noise
+        spectra; more poles than the data support tend to split one peak into
+        a narrow and a broad copy (check ``chi2_restarts`` and the baselines).
     anomalous : bool
         False fits the normal-only model (W ≡ 0).
     window : (float, float) or None, eV
@@ -102,10 +107,10 @@ class FitConfig:
         Also fit the Norman and normal-only baselines (see :mod:`arpes_sigma.baselines`).
     """
 
-    n_poles: int = 3
+    n_poles: int = 2
     width: int = 16
     depth: int = 2
-    n_background: int = 48
+    n_background: int = 128
     anomalous: bool = True
     window: tuple[float, float] | None = None
     steps: int = 3000
@@ -249,8 +254,7 @@ def data_term(curves, prob, hyper):
 
 def priors(model: SelfEnergyModel, hyper):
     """Named soft-prior terms (unweighted), each a scalar."""
-    x, rho, _ = model.background_nodes()
-    dens = rho / (x[1] - x[0])
+    _, dens = model.background_density()
     curv = dens[2:] - 2 * dens[1:-1] + dens[:-2]
     gap_excess = jax.nn.relu(jnp.abs(model.gap()) - hyper["gap_limit"])
     l2 = sum(jnp.sum(layer.kernel[...] ** 2) for layer in model.layers)

@@ -9,7 +9,9 @@ plus a static gap and a smooth normal background produced by a neural network:
           + Δ0 τ1                                            (static real gap)
           + diag(Σ_bg(ω), −Σ_bg(−ω)*) − iΓ0                  (normal background)
 
-    Σ_bg(ω) = Σ_j ρ_j / (ω − x_j + iΓ_j),  ρ_j = softplus(MLP(x_j)) · Δx · s
+    Σ_bg(ω) = Σ_j ρ_j / (ω − x_j + iΓ_j),  ρ_j = softplus(MLP(u_j)) · Δx_j · s
+
+(uniform nodes x_j on [−Ω, Ω], widths Γ_j = 1.5 Δx)
 
 Constraints are *inside* ``__call__``, not penalties: γ_l, Γ_j, Γ0 > 0 and
 ρ_j ≥ 0 through softplus, and each hidden fermion contributes a rank-one
@@ -63,7 +65,7 @@ class ModelSpec:
     n_poles: int = 4
     width: int = 16
     depth: int = 2
-    n_background: int = 48
+    n_background: int = 128
     omega_max: float = 0.6
     anomalous: bool = True
 
@@ -119,16 +121,26 @@ class SelfEnergyModel(nnx.Module):
         """Static real gap Δ0 in eV (0 for the normal-only model)."""
         return self.static_gap[...] * ENERGY_SCALE if self.spec.anomalous else jnp.asarray(0.0)
 
-    def background_nodes(self):
-        """Nodes x_j (eV), weights ρ_j (eV², ≥ 0) and widths Γ_j (eV) of the background."""
+    def background_grid(self):
+        """Scaled node positions u_j ∈ [−1, 1], nodes x_j = Ω u_j (eV) and spacings Δx_j (eV)."""
         spec = self.spec
-        x = jnp.linspace(-spec.omega_max, spec.omega_max, spec.n_background)
-        dx = x[1] - x[0]
-        h = (x / spec.omega_max)[:, None]
+        u = jnp.linspace(-1.0, 1.0, spec.n_background)
+        x = spec.omega_max * u
+        return u, x, jnp.full_like(x, x[1] - x[0])
+
+    def background_density(self):
+        """Nodes x_j (eV) and the non-negative spectral density −Im Σ_bg/π there (eV)."""
+        u, x, _ = self.background_grid()
+        h = u[:, None]
         for layer in self.layers[:-1]:
             h = jnp.tanh(layer(h))
-        rho = jax.nn.softplus(self.layers[-1](h)[:, 0] - 1.0) * 0.02 * dx
-        return x, rho, jnp.full_like(x, 1.5 * dx)
+        return x, jax.nn.softplus(self.layers[-1](h)[:, 0] - 1.0) * 0.02
+
+    def background_nodes(self):
+        """Nodes x_j (eV), weights ρ_j = density·Δx_j (eV², ≥ 0) and widths Γ_j = 1.5 Δx_j (eV)."""
+        _, _, dx = self.background_grid()
+        x, density = self.background_density()
+        return x, density * dx, 1.5 * dx
 
     def floor(self):
         """Frequency-independent scattering rate Γ0 (eV, ≥ 0)."""
