@@ -1,0 +1,97 @@
+"""The ``arpes-sigma`` command: happy paths, bad input (exit 2, one line, nothing written)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from arpes_sigma.cli import main
+from arpes_sigma.synthetic import make_spectrum
+
+QUICK = ["--steps", "200", "--no-baselines", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def user_file(tmp_path_factory):
+    """A cut written by a user with plain xarray: dims (k, eV), coord eps_k, attrs."""
+    da, _ = make_spectrum(eps_k=np.linspace(-0.15, 0.03, 5), energies=np.arange(-0.25, 0.0401, 0.0034), seed=5)
+    plain = xr.DataArray(
+        da.values,
+        dims=("k", "eV"),
+        coords={"k": da.k.values, "eV": da.eV.values, "eps_k": ("k", da.eps_k.values)},
+        attrs={"sample_temp": 20.0, "energy_resolution": 0.01},
+    )
+    path = tmp_path_factory.mktemp("user") / "cut.nc"
+    plain.to_netcdf(path, engine="h5netcdf")
+    return path
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_fit_writes_result_and_figure(user_file, tmp_path, capsys):
+    before = user_file.read_bytes()
+    out, fig = tmp_path / "res.nc", tmp_path / "fig.png"
+    code = main(["fit", str(user_file), "--out", str(out), "--figure", str(fig), "--window", "-0.2", "0.03", *QUICK])
+    assert code == 0
+    assert _files(tmp_path) == ["fig.png", "res.nc"]  # no temp files left behind
+    ds = xr.open_dataset(out, engine="h5netcdf")
+    assert ds.im_sigma_normal.dims == ("eV",) and ds.attrs["steps"] == 200
+    ds.close()
+    assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"result: {out}" in capsys.readouterr().out
+    assert user_file.read_bytes() == before  # input untouched
+
+
+def test_demo_writes_into_its_folder(tmp_path, capsys):
+    code = main(["demo", "--out-dir", str(tmp_path / "demo"), *QUICK])
+    assert code == 0
+    assert _files(tmp_path / "demo") == ["demo_result.nc", "demo_result.png"]
+    assert "demo_result.nc" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "make_args, word",
+    [
+        (lambda d, f: ["fit", str(d / "missing.nc"), "--out", str(d / "o.nc")], "not found"),
+        (lambda d, f: ["fit", str(f), "--out", str(f)], "input"),
+        (lambda d, f: ["fit", str(f), "--out", str(d / "o.txt")], ".nc"),
+        (lambda d, f: ["fit", str(f), "--out", str(d / "nodir" / "o.nc")], "does not exist"),
+        (lambda d, f: ["fit", str(f), "--out", str(d / "o.nc"), "--window", "0.1", "-0.1"], "window"),
+        (lambda d, f: ["fit", str(f), "--out", str(d / "o.nc"), "--hidden", "0"], "n_poles"),
+        (lambda d, f: ["fit", str(_garbage(d)), "--out", str(d / "o.nc")], "netCDF"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(make_args, word, user_file, tmp_path, capsys):
+    args = make_args(tmp_path, user_file)
+    before_files = _files(tmp_path)
+    before = user_file.read_bytes()
+    code = main([*args, *QUICK])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and err.startswith("arpes-sigma: error:")
+    assert word in err
+    assert _files(tmp_path) == before_files
+    assert user_file.read_bytes() == before
+
+
+def _garbage(folder):
+    p = folder / "garbage.nc"
+    p.write_bytes(np.random.default_rng(0).bytes(2048))
+    return p
+
+
+def test_console_script_prints_no_traceback(tmp_path):
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "arpes_sigma.cli", "fit", str(tmp_path / "nope.ibw"), "--out", str(tmp_path / "o.nc")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
