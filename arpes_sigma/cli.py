@@ -86,13 +86,22 @@ def _config_from(args):
 
 
 def _run_fit(data, config, quiet, desc):
+    import dataclasses
+
+    from .baselines import fit_baselines
     from .fit import fit
 
     bar = _Progress(config.steps, quiet, desc)
     try:
-        return fit(data, config, callback=bar)
+        result = fit(data, config.replace(baselines=False), callback=bar)
     finally:
         bar.close()
+    result = dataclasses.replace(result, config=config)
+    if config.baselines:
+        if not quiet:
+            print("fitting the baselines (Norman; normal-only W = 0) ...", file=sys.stderr, flush=True)
+        result = dataclasses.replace(result, baselines=fit_baselines(data, config))
+    return result
 
 
 def _report(result, out, figure, quiet):
