@@ -1,0 +1,515 @@
+"""The Explorer: fit Σ11(ω) and W(ω) interactively, with the fit running in a worker thread.
+
+Every callback is a few lines: read the controls → call :mod:`arpes_sigma.fit`
+→ update artists (``set_data`` + ``draw_idle``). Constraint weights, the
+energy window, the learning rate, temperature and resolution go through
+:meth:`arpes_sigma.fit.Fitter.update`, which never recompiles; the model size
+(hidden fermions, network width and depth), the number of restarts and the
+steps per update change compiled shapes and build a new
+:class:`~arpes_sigma.fit.Fitter` (compiled engines are cached per shape, so
+returning to an earlier size is instant).
+
+The worker thread calls :meth:`Fitter.run` repeatedly and checks a
+:class:`threading.Event` between calls, so Stop takes effect after at most one
+call (``steps_per_call`` optimizer steps, a few tens of milliseconds once
+compiled). Errors raised in callbacks or in the worker are written to an
+:class:`ipywidgets.Output` below the figure.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..fit import FitConfig, Fitter
+from ..plotting import COLORS, result_figure, update_result_figure
+from ._common import ErrorPanel, float_slider, freeze_layout, guarded, int_slider, log_slider, make_figure, section
+
+__all__ = ["Explorer", "EXPLORER_DEFAULTS"]
+
+#: What ``Explorer(data)`` changes in ``FitConfig()`` when no config is given:
+#: 25 optimizer steps per update (a few tens of ms per call once compiled, so
+#: the figure moves smoothly and Stop answers at once) and no baselines.
+EXPLORER_DEFAULTS = {"steps_per_call": 25, "baselines": False}
+
+#: Controls whose change goes through ``Fitter.update`` (no recompilation):
+#: control name -> FitConfig field.
+SETTINGS = {
+    "smoothness": "smoothness",
+    "gap_penalty": "gap_penalty",
+    "gap_limit": "gap_limit",
+    "l2": "l2",
+    "learning_rate": "learning_rate",
+    "window": "window",
+    "temperature": "temperature",
+    "resolution": "resolution",
+}
+#: Controls that change compiled shapes: control name -> FitConfig field.
+SHAPES = {
+    "hidden": "n_poles",
+    "width": "width",
+    "depth": "depth",
+    "steps_per_call": "steps_per_call",
+    "restarts": "restarts",
+}
+
+
+class Explorer(widgets.VBox):
+    """Interactive fit of the normal and anomalous self-energies of one ARPES cut.
+
+    Panels: data vs fit EDCs (the energy window shaded), Im/Re Σ11, Im/Re W,
+    the cancellation panel (Im Σ11, the anomalous term Im W²/(ω+ε_k−Σ22) and the
+    observable Im Σ_tot at the EDC chosen by the ``k`` slider, peaks marked),
+    the normalised residual (data − fit)/σ as a k–ω image and the loss curve of
+    every restart.
+
+    Parameters
+    ----------
+    data : xarray.DataArray
+        A cut (dims ``k``, ``eV``) following the data contract
+        (see :func:`arpes_sigma.data.validate`).
+    config : FitConfig, optional
+        Starting configuration; default ``FitConfig(**EXPLORER_DEFAULTS)``.
+        Keep ``steps_per_call`` small (10–50) so that Stop answers quickly.
+    truth : xarray.Dataset, optional
+        The truth of a synthetic spectrum (:func:`arpes_sigma.synthetic.make_spectrum`),
+        drawn in grey.
+    k_index : int, optional
+        EDC of the cancellation panel; default the one closest to k_F.
+    figsize : (float, float), inches
+
+    Attributes
+    ----------
+    controls : dict of str -> ipywidgets.Widget
+        Every control by name: the constraint weights ``smoothness``,
+        ``gap_penalty``, ``gap_limit``, ``l2``; ``learning_rate``; ``window``
+        (eV); ``temperature`` (K); ``resolution`` (FWHM, eV); the model size
+        ``hidden`` (hidden fermions = poles), ``width``, ``depth``;
+        ``steps_per_call``, ``restarts``, ``seed``, ``steps`` (per Run); ``k``
+        (EDC index); and the buttons ``run``, ``stop``, ``reset``.
+    figure : matplotlib.figure.Figure
+        On an ipympl canvas (``figure.canvas`` is a widget).
+    fitter : arpes_sigma.fit.Fitter
+        The engine; replaced when the model size changes.
+    errors : ErrorPanel
+        ``errors.output`` is the :class:`ipywidgets.Output` holding callback errors.
+    status : ipywidgets.HTML
+        One line: compiling…, step n, χ²_red, loss, time per update.
+
+    Examples
+    --------
+    >>> from arpes_sigma.synthetic import default_spectrum
+    >>> da, truth = default_spectrum()
+    >>> ex = Explorer(da, truth=truth)
+    >>> ex                       # in a notebook: shows the controls and figure
+    >>> ex.start()               # or press Run; ex.stop() / Stop to interrupt
+    >>> ex.step(4)               # synchronous: four updates in this thread
+    """
+
+    def __init__(self, data, config: FitConfig | None = None, *, truth=None, k_index=None, figsize=(12.5, 7.0)):
+        super().__init__()
+        self.data = data
+        self.truth = truth
+        self.fitter = Fitter(data, config if config is not None else FitConfig(**EXPLORER_DEFAULTS))
+        self._fit_lock = threading.RLock()  # guards self.fitter and the loss history
+        self._draw_lock = threading.RLock()  # guards the artists; the canvas takes it to render
+        self._stop_event = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._target_step = 0
+        self._loss_steps: list[int] = []
+        self._loss_values: list[np.ndarray] = []
+        self.last_result = None
+
+        self.status = widgets.HTML("initialising…")
+        self.errors = ErrorPanel(self.status)
+        eps = np.asarray(self.fitter.prob["eps"])
+        k0 = int(np.argmin(np.abs(eps))) if k_index is None else int(k_index)
+        self.controls = self._make_controls(k0)
+        self.figure = make_figure(figsize, lock=self._draw_lock)
+        self._build_panels(self.fitter.result())
+        freeze_layout(self.figure)
+        self._connect()
+        c = self.controls
+        top = widgets.HBox([c["run"], c["stop"], c["reset"], self.status], layout=widgets.Layout(align_items="center"))
+        columns = widgets.HBox(
+            [
+                section("constraint weights", c["smoothness"], c["gap_penalty"], c["gap_limit"], c["l2"], c["learning_rate"]),
+                section("window, instrument, view", c["window"], c["temperature"], c["resolution"], c["k"]),
+                section("network and run", c["hidden"], c["width"], c["depth"], c["steps_per_call"], c["restarts"],
+                        c["seed"], c["steps"]),
+            ],
+            layout=widgets.Layout(flex_flow="row wrap"),
+        )
+        self.children = [top, columns, self.figure.canvas, self.errors.output]
+        self._set_status(f"ready: step {self.fitter.step}; press Run (the first run of a model size compiles)")
+
+    # ------------------------------------------------------------------ controls
+    def _make_controls(self, k0):
+        c = self.fitter.config
+        omega = np.asarray(self.fitter.prob["omega"])
+        lo, hi = float(omega.min()), float(omega.max())
+        de = float(np.median(np.diff(omega)))
+        window = c.window if c.window is not None else (lo, hi)
+        temp = float(self.fitter.meta["temperature"] if c.temperature is None else c.temperature)
+        res = float(self.fitter.meta["resolution"] if c.resolution is None else c.resolution)
+        n_k = int(np.asarray(self.fitter.prob["eps"]).size)
+        ctl = {
+            "smoothness": log_slider("smoothness", max(c.smoothness, 1e-4), -4, 2,
+                                     tooltip="weight of the curvature prior on the background density"),
+            "gap_penalty": log_slider("gap penalty", max(c.gap_penalty, 1e-4), -4, 2,
+                                      tooltip="weight of the cap on the static gap"),
+            "gap_limit": float_slider("gap limit (eV)", c.gap_limit, 0.005, max(0.3, c.gap_limit), 0.005,
+                                      tooltip="static gap above which the gap penalty acts"),
+            "l2": log_slider("l2", max(c.l2, 1e-8), -8, -1, tooltip="weight decay of the background network"),
+            "learning_rate": log_slider("learning rate", c.learning_rate, -4, -0.5, tooltip="Adam step size"),
+            "window": widgets.FloatRangeSlider(
+                value=(max(window[0], lo), min(window[1], hi)), min=lo, max=hi, step=de, readout_format=".3f",
+                description="window (eV)", continuous_update=True, style={"description_width": "9em"},
+                layout=widgets.Layout(width="24em"),
+            ),
+            "temperature": float_slider("T (K)", temp, 1.0, max(300.0, 2 * temp), 1.0, fmt=".0f"),
+            "resolution": float_slider("resolution (eV)", res, 0.0, c.max_resolution, 0.0005, fmt=".4f",
+                                       tooltip="Gaussian FWHM"),
+            "k": int_slider("EDC (k index)", k0, 0, n_k - 1, continuous=True,
+                            tooltip="EDC of the cancellation panel"),
+            "hidden": int_slider("hidden (poles)", c.n_poles, 1, max(8, c.n_poles),
+                                 tooltip="number of hidden fermions"),
+            "width": int_slider("width", c.width, 1, max(64, c.width), tooltip="background network width"),
+            "depth": int_slider("depth", c.depth, 0, max(4, c.depth), tooltip="background network depth"),
+            "steps_per_call": int_slider("steps / update", c.steps_per_call, 1, max(200, c.steps_per_call),
+                                         tooltip="optimizer steps per jitted call, i.e. between figure updates"),
+            "restarts": int_slider("restarts", c.restarts, 1, max(8, c.restarts),
+                                   tooltip="independent seeds fitted side by side"),
+            "seed": widgets.BoundedIntText(value=c.seed, min=0, max=2**31 - 1, description="seed",
+                                           tooltip="used by Reset", style={"description_width": "9em"},
+                                           layout=widgets.Layout(width="24em")),
+            "steps": widgets.BoundedIntText(value=c.steps, min=1, max=10_000_000, description="steps per Run",
+                                            style={"description_width": "9em"}, layout=widgets.Layout(width="24em")),
+            "run": widgets.Button(description="Run", icon="play", button_style="success",
+                                  tooltip="fit in the background"),
+            "stop": widgets.Button(description="Stop", icon="stop", button_style="danger", disabled=True),
+            "reset": widgets.Button(description="Reset", icon="refresh", tooltip="re-initialise from the seed"),
+        }
+        return ctl
+
+    def _connect(self):
+        for name in SETTINGS:
+            self.controls[name].observe(self._on_setting, names="value")
+        for name in SHAPES:
+            self.controls[name].observe(self._on_shape, names="value")
+        self.controls["k"].observe(self._on_k, names="value")
+        self.controls["run"].on_click(self._on_run)
+        self.controls["stop"].on_click(self._on_stop)
+        self.controls["reset"].on_click(self._on_reset)
+
+    def settings(self) -> dict:
+        """The non-shape settings as the controls show them (FitConfig field -> value)."""
+        out = {}
+        for name, field in SETTINGS.items():
+            v = self.controls[name].value
+            out[field] = (float(v[0]), float(v[1])) if name == "window" else float(v)
+        return out
+
+    # ------------------------------------------------------------------ figure
+    def _build_panels(self, result):
+        fig = self.figure
+        left, right = fig.subfigures(1, 2, width_ratios=[2.1, 1.0])
+        k = self.controls["k"].value
+        _, self._art = result_figure(result, truth=self.truth, k_index=k, fig=left)
+        axes = self._art["axes"]
+        omega = result.omega
+        # energy window: shaded outside on the EDC panel
+        self._shade = [axes[0, 0].axvspan(omega[0], omega[0], color="0.6", alpha=0.25, lw=0, zorder=0) for _ in range(2)]
+        # cancellation panel: mark the peaks
+        ax_c = axes[1, 1]
+        (m_n,) = ax_c.plot([], [], "v", color=COLORS["normal"], ms=7)
+        (m_a,) = ax_c.plot([], [], "^", color=COLORS["anomalous"], ms=7)
+        (m_t,) = ax_c.plot([], [], "o", mfc="none", mec=COLORS["total"], ms=8, mew=1.5)
+        self._marks = {"normal": m_n, "anomalous": m_a, "total": m_t}
+        self._mark_text = ax_c.text(0.02, 0.97, "", transform=ax_c.transAxes, ha="left", va="top", fontsize=7)
+        # right column: normalised residual image and loss curves
+        ax_r, ax_l = right.subplots(2, 1)
+        noise = float(np.asarray(self.fitter.prob["noise"]))
+        n_k = result.intensity.shape[0]
+        self._residual = ax_r.imshow(
+            (result.intensity - result.model_intensity) / noise, origin="lower", aspect="auto", cmap="RdBu_r",
+            vmin=-4, vmax=4, extent=(omega[0], omega[-1], -0.5, n_k - 0.5), interpolation="nearest",
+        )
+        right.colorbar(self._residual, ax=ax_r, shrink=0.8, label="(data − fit)/σ")
+        self._win_lines = [ax_r.axvline(x, color="k", lw=0.8, ls="--") for x in (omega[0], omega[-1])]
+        self._k_line = ax_r.axhline(k, color="k", lw=0.8, ls=":")
+        ax_r.set_xlabel("ω − E_F (eV)")
+        ax_r.set_ylabel("EDC (k index)")
+        ax_r.set_title("residual, k–ω", fontsize=9)
+        ax_l.set_yscale("log")
+        ax_l.set_xlabel("step")
+        ax_l.set_ylabel("loss")
+        ax_l.set_title("loss (each restart)", fontsize=9)
+        self._ax_loss = ax_l
+        self._loss_lines = []
+        self._draw_result(result)
+
+    def _draw_result(self, result):
+        """Push ``result`` into every artist (caller holds no lock)."""
+        with self._draw_lock:
+            k = int(self.controls["k"].value)
+            update_result_figure(self._art, result, k)
+            self._draw_bands(result)
+            self._draw_marks(result, k)
+            self._draw_window()
+            noise = float(np.asarray(self.fitter.prob["noise"]))
+            self._residual.set_data((result.intensity - result.model_intensity) / noise)
+            self._k_line.set_ydata([k, k])
+            self._draw_loss()
+            axes = self._art["axes"]
+            axes[0, 0].set_title(f"data vs fit, step {result.steps}, χ²_red = {result.chi2_reduced:.3f}", fontsize=9)
+            axes[1, 1].set_title(f"cancellation at ε_k = {result.eps_k[k]:+.3f} eV (EDC {k})", fontsize=9)
+        self.last_result = result
+        self.figure.canvas.draw_idle()
+
+    def _draw_bands(self, result):
+        axes = self._art["axes"]
+        parts = (("normal", axes[0, 1], result.sigma_normal, result.sigma_normal_std),
+                 ("anomalous", axes[1, 0], result.sigma_anomalous, result.sigma_anomalous_std))
+        for key, ax, value, std in parts:
+            band = self._art[key].pop("band", None)
+            if band is not None:
+                band.remove()
+            if std is not None:
+                self._art[key]["band"] = ax.fill_between(
+                    result.omega, value.imag - std.imag, value.imag + std.imag, color=COLORS[key], alpha=0.25, lw=0
+                )
+
+    def _draw_marks(self, result, k):
+        parts = result.cancellation(k)
+        omega = result.omega
+        occ = np.flatnonzero(omega < 0) if np.any(omega < 0) else np.arange(omega.size)
+        i_n = occ[np.argmin(parts["im_sigma_normal"][occ])]
+        i_a = occ[np.argmax(parts["im_anomalous_term"][occ])]
+        self._marks["normal"].set_data([omega[i_n]], [parts["im_sigma_normal"][i_n]])
+        self._marks["anomalous"].set_data([omega[i_a]], [parts["im_anomalous_term"][i_a]])
+        self._marks["total"].set_data([omega[i_n]], [parts["im_sigma_total"][i_n]])
+        self._mark_text.set_text(
+            f"at ω = {omega[i_n]:+.3f} eV: Im Σ11 = {parts['im_sigma_normal'][i_n]:.3f}, "
+            f"Im Σ_tot = {parts['im_sigma_total'][i_n]:.3f} eV"
+        )
+
+    def _draw_window(self):
+        omega = np.asarray(self.fitter.prob["omega"])
+        lo, hi = self.fitter.config.window if self.fitter.config.window is not None else (omega[0], omega[-1])
+        left, right = self._shade
+        left.set_x(omega[0])
+        left.set_width(max(lo - omega[0], 0.0))
+        right.set_x(hi)
+        right.set_width(max(omega[-1] - hi, 0.0))
+        for line, x in zip(self._win_lines, (lo, hi)):
+            line.set_xdata([x, x])
+
+    def _draw_loss(self):
+        ax = self._ax_loss
+        with self._fit_lock:
+            n_r = self.fitter.config.restarts
+            steps = np.asarray(self._loss_steps, dtype=float)
+            values = np.asarray(self._loss_values, dtype=float).reshape(len(steps), n_r)
+        if len(self._loss_lines) != n_r:
+            for line in self._loss_lines:
+                line.remove()
+            self._loss_lines = [ax.plot([], [], lw=1.2, color=f"C{r % 10}")[0] for r in range(n_r)]
+        for r, line in enumerate(self._loss_lines):
+            y = values[:, r]
+            line.set_data(steps, np.where(np.isfinite(y) & (y > 0), y, np.nan))
+        if len(steps):
+            ax.relim()
+            ax.autoscale_view()
+
+    # ------------------------------------------------------------------ running
+    def step(self, n_calls: int = 1):
+        """Advance the fit by ``n_calls`` × ``steps_per_call`` steps in the calling thread.
+
+        Updates the figure after every call, like the worker does. Returns the
+        last :class:`~arpes_sigma.fit.FitProgress`.
+        """
+        progress = None
+        for _ in range(int(n_calls)):
+            progress = self._advance()
+        return progress
+
+    def _advance(self):
+        """One ``run()`` + ``result()`` under the fit lock, then the artist update."""
+        with self._fit_lock:
+            fitter = self.fitter
+            if fitter.traces == 0:
+                self._set_status("compiling… (first run of this model size, typically 10–30 s)")
+            t0 = time.perf_counter()
+            progress = fitter.run()
+            result = fitter.result()
+            self._loss_steps.append(progress.step)
+            self._loss_values.append(np.asarray(progress.loss, dtype=float))
+            dt = time.perf_counter() - t0
+        self._draw_result(result)
+        best = np.nanmin(progress.loss) if np.isfinite(progress.loss).any() else float("nan")
+        note = " (compiled)" if progress.compiling else ""
+        self._set_status(
+            f"step {progress.step} · χ²_red = {progress.chi2_reduced:.4g} · loss = {best:.4g} · "
+            f"{1e3 * dt:.0f} ms/update{note}"
+        )
+        return progress
+
+    @property
+    def running(self) -> bool:
+        """True while the worker thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, steps: int | None = None) -> bool:
+        """Run the fit in a background thread for ``steps`` more steps (default: the ``steps`` control).
+
+        Returns False if a worker is already running.
+        """
+        if self.running:
+            return False
+        n = int(self.controls["steps"].value if steps is None else steps)
+        self._target_step = self.fitter.step + n
+        self._stop_event.clear()
+        self._set_buttons(running=True)
+        self._thread = threading.Thread(target=self._work, name="arpes-sigma-explorer", daemon=True)
+        self._thread.start()
+        return True
+
+    def _work(self):
+        try:
+            while not self._stop_event.is_set():
+                self._advance()
+                if self.fitter.dead.all():
+                    self._set_status(f"diverged at step {self.fitter.step}: lower the learning rate and Reset")
+                    break
+                if self.fitter.step >= self._target_step:
+                    self._append_status("done")
+                    break
+            else:
+                self._append_status("stopped")
+        except Exception as exc:  # shown in the Output widget, the worker ends
+            self.errors.report(exc, "fit worker")
+        finally:
+            self._set_buttons(running=False)
+
+    def stop(self, timeout: float = 2.0) -> bool:
+        """Ask the worker to stop after its current call and wait up to ``timeout`` s.
+
+        Returns True when no worker is running any more. A call that is still
+        compiling cannot be interrupted; the worker then stops right after it.
+        """
+        self._stop_event.set()
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        if thread.is_alive():
+            self._set_status("stopping after the current call (it is still compiling)…")
+            return False
+        return True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the worker to finish; True when it has."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return not self.running
+
+    def reset(self, seed: int | None = None):
+        """Stop, re-initialise every restart (from ``seed``, default the ``seed`` control) and redraw."""
+        self.stop()
+        with self._fit_lock:
+            self.fitter.reset(int(self.controls["seed"].value if seed is None else seed))
+            self._loss_steps.clear()
+            self._loss_values.clear()
+            result = self.fitter.result()
+        self._draw_result(result)
+        self._set_status(f"reset (seed {self.fitter.config.seed}); press Run")
+
+    def result(self):
+        """The current :class:`~arpes_sigma.fit.FitResult` (best parameters so far)."""
+        with self._fit_lock:
+            return self.fitter.result()
+
+    def close(self):
+        """Stop the worker and close every widget."""
+        self.stop()
+        for ctl in self.controls.values():
+            ctl.close()
+        self.figure.canvas.close()
+        self.errors.output.close()
+        self.status.close()
+        super().close()
+
+    # ------------------------------------------------------------------ callbacks
+    @guarded
+    def _on_setting(self, change=None):
+        with self._fit_lock:
+            self.fitter.update(**self.settings())  # traced values only: never recompiles
+        with self._draw_lock:
+            self._draw_window()
+        self.figure.canvas.draw_idle()
+
+    @guarded
+    def _on_shape(self, change=None):
+        was_running = self.running
+        self.stop()
+        with self._fit_lock:
+            old = self.fitter
+            changes = {field: int(self.controls[name].value) for name, field in SHAPES.items()}
+            config = old.config.replace(**changes, **self.settings())
+            if config.static_key() == old.config.static_key():
+                return
+            new = Fitter(self.data, config)
+            if config.replace(steps_per_call=old.config.steps_per_call).static_key() == old.config.static_key():
+                # only the steps per call changed: the state carries over unchanged
+                new.carry, new.step, new.history = old.carry, old.step, list(old.history)
+                kept = "state kept"
+            else:
+                self._loss_steps.clear()
+                self._loss_values.clear()
+                kept = f"re-initialised from seed {config.seed}"
+            self.fitter = new
+        compiled = "compiled already" if new.traces else "the next run compiles"
+        self._set_status(
+            f"model: {config.n_poles} hidden, width {config.width}, depth {config.depth}, "
+            f"{config.restarts} restart(s), {config.steps_per_call} steps/update; {kept}; {compiled}"
+        )
+        if was_running:
+            self.start()
+
+    @guarded
+    def _on_k(self, change=None):
+        if self.last_result is not None:
+            self._draw_result(self.last_result)
+
+    @guarded
+    def _on_run(self, button=None):
+        if not self.start():
+            self._append_status("already running")
+
+    @guarded
+    def _on_stop(self, button=None):
+        self.stop()
+
+    @guarded
+    def _on_reset(self, button=None):
+        self.reset()
+
+    # ------------------------------------------------------------------ status
+    def _set_status(self, text):
+        self.status.value = f"<code>{text}</code>"
+
+    def _append_status(self, text):
+        value = self.status.value
+        if value.endswith("</code>"):
+            self.status.value = value[: -len("</code>")] + f" · {text}</code>"
+        else:
+            self._set_status(text)
+
+    def _set_buttons(self, running):
+        self.controls["run"].disabled = running
+        self.controls["stop"].disabled = not running
