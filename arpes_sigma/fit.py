@@ -42,7 +42,7 @@ import numpy as np
 import optax
 
 from .errors import ArpesDataError, ConfigError
-from .model import ModelSpec, SelfEnergyModel, init_state
+from .model import ModelSpec, SelfEnergyModel, init_states, model_graphdef
 from .physics import gaussian_matrix, model_grid, observe, sigma_total, spectral_function
 
 __all__ = [
@@ -488,6 +488,7 @@ class _Engine:
         self.graphdef = graphdef
         self.traces = 0
         self.tx = optax.scale_by_adam()
+        self.init_opt = jax.jit(jax.vmap(self.tx.init))
 
         def loss_fn(state, prob, hyper):
             m = nnx_merge(graphdef, state)
@@ -588,10 +589,10 @@ class Fitter:
         c = self.config
         keys = jax.random.split(jax.random.key(c.seed), c.restarts)
         spec = c.model_spec()
-        graphdef, _ = init_state(spec, keys[0])
-        states = jax.vmap(lambda key: init_state(spec, key)[1])(keys)
+        graphdef = model_graphdef(spec)
+        states = init_states(spec, keys)
         self.engine = _engine_for(c, graphdef)
-        opt_state = jax.vmap(self.engine.tx.init)(states)
+        opt_state = self.engine.init_opt(states)
         inf = jnp.full((c.restarts,), jnp.inf, dtype=jnp.float32)
         carry = (states, opt_state, states, inf, jnp.zeros((c.restarts,), bool))
         # strong dtypes everywhere: a weakly typed leaf would retrace on the second call

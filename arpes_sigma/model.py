@@ -26,6 +26,7 @@ size means the same for every energy.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -34,7 +35,7 @@ from flax import nnx
 from .errors import ConfigError
 from .physics.hidden_fermion import background_sigma, hidden_fermion_sigma
 
-__all__ = ["ENERGY_SCALE", "ModelSpec", "SelfEnergyModel", "init_state", "apply_state"]
+__all__ = ["ENERGY_SCALE", "ModelSpec", "SelfEnergyModel", "init_state", "init_states", "model_graphdef", "apply_state"]
 
 #: eV per unit of a stored energy parameter.
 ENERGY_SCALE = 0.1
@@ -174,6 +175,23 @@ def init_state(spec: ModelSpec, key):
     """
     model = SelfEnergyModel(spec, rngs=nnx.Rngs(params=key))
     return nnx.split(model)
+
+
+@functools.lru_cache(maxsize=32)
+def _batched_init(spec: ModelSpec):
+    return jax.jit(jax.vmap(lambda key: init_state(spec, key)[1]))
+
+
+@functools.lru_cache(maxsize=32)
+def model_graphdef(spec: ModelSpec):
+    """The graph definition of a model of shape ``spec`` (no arrays are allocated)."""
+    abstract = nnx.eval_shape(lambda: SelfEnergyModel(spec, rngs=nnx.Rngs(params=0)))
+    return nnx.graphdef(abstract)
+
+
+def init_states(spec: ModelSpec, keys):
+    """Parameter states of ``len(keys)`` independent initialisations, stacked on axis 0 (jitted)."""
+    return _batched_init(spec)(keys)
 
 
 def apply_state(graphdef, state, omega):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
@@ -101,6 +102,22 @@ def truth_self_energy(omega, truth: Truth):
     return p11 + b11, p22 + b22, pw + truth.static_gap
 
 
+def _observed(truth, grid, e, eps, temperature, resolution):
+    """[A f] ⊛ Gauss on the measured energies, one jitted call (shapes fixed by the inputs)."""
+    x, rho, width = _background_nodes(truth)
+    arrays = [np.asarray(a, dtype=float) for a in (truth.v, truth.eps_f, truth.d, truth.gamma)]
+    return _observed_jit(grid, e, eps, *arrays, truth.static_gap, x, rho, width, temperature, resolution)
+
+
+@jax.jit
+def _observed_jit(grid, e, eps, v, eps_f, d, gamma, gap, x, rho, width, temperature, resolution):
+    p11, p22, pw = hidden_fermion_sigma(grid, v, eps_f, d, gamma)
+    b11, b22 = background_sigma(grid, x, rho, width)
+    a_grid = spectral_function(grid, eps[:, None], p11 + b11, p22 + b22, pw + gap)
+    kernel = gaussian_matrix(e, grid, resolution)
+    return observe(a_grid, grid, temperature, kernel)
+
+
 def make_spectrum(
     truth: Truth | str = "bi2212_like",
     *,
@@ -159,10 +176,7 @@ def make_spectrum(
     rng = np.random.default_rng(seed)
 
     grid = model_grid(e, max(resolution, 1e-3), step=0.0005)
-    s11, s22, w = truth_self_energy(grid, truth)
-    a_grid = spectral_function(grid, eps[:, None], s11, s22, w)
-    kernel = gaussian_matrix(jnp.asarray(e), jnp.asarray(grid), resolution)
-    clean = np.asarray(observe(a_grid, grid, temperature, kernel), dtype=float)
+    clean = np.asarray(_observed(truth, grid, e, eps, temperature, resolution), dtype=float)
     scale = clean.max()
     amp = 1.0 + amplitude_spread * rng.uniform(-1, 1, size=len(eps))
     back = background * scale * rng.uniform(0.5, 1.5, size=len(eps))
