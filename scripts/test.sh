@@ -21,5 +21,8 @@ python -m pip install -q --disable-pip-version-check -e '.[test]'
 export JAX_PLATFORMS=cpu
 export MPLBACKEND=Agg
 export PYTHONHASHSEED=0
+# one persistent XLA cache for every process of the run (pytest, notebook
+# kernels, the Voila kernel, dask workers): identical programs compile once
+export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)/jax-cache}"
 echo "== running the test suite"
 python -m pytest -q "$@" tests notebooks --nbmake --nbmake-timeout=300
