@@ -1,0 +1,123 @@
+"""The ``thermal`` subcommand, driven through a local argparse parser (``register``)."""
+
+import argparse
+import json
+import os
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from arpes_sigma.errors import ConfigError
+from arpes_sigma.thermal.cli import register
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(prog="arpes-sigma")
+    register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(argv)
+
+
+def _run(argv):
+    args = _parse(argv)
+    return args.func(args)
+
+
+def test_register_sets_func():
+    args = _parse(["thermal", "--model", "tfim", "--sites", "4", "--field", "1", "--temperatures", "1", "--out", "x.nc"])
+    assert args.func.__name__ == "run"
+
+
+def test_tfim_writes_dataset(tmp_path, capsys):
+    out = tmp_path / "tfim.nc"
+    rc = _run(
+        ["thermal", "--model", "tfim", "--sites", "6", "--field", "1.0", "--coupling", "1.0",
+         "--temperatures", "0.5,1,2", "--out", str(out), "--quiet"]
+    )
+    assert rc == 0
+    assert capsys.readouterr().out == ""  # --quiet: nothing printed
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert ds.sizes["temperature"] == 3
+        for name in ("energy", "specific_heat", "energy_exact", "specific_heat_exact"):
+            assert name in ds and ds[name].dims == ("temperature",)
+        assert "energy_err" not in ds  # exact summation: no statistical error
+        np.testing.assert_allclose(ds.energy, ds.energy_exact, rtol=1e-2)
+        cfg = json.loads(ds.attrs["config"])
+        assert cfg["model"] == "tfim" and cfg["model_parameters"]["n_sites"] == 6
+        assert cfg["temperatures"] == [0.5, 1.0, 2.0]
+    assert [p.name for p in tmp_path.iterdir()] == ["tfim.nc"]  # no temporary files left
+
+
+def test_sampled_run_has_error_bars(tmp_path):
+    out = tmp_path / "mc.nc"
+    _run(
+        ["thermal", "--model", "tfim", "--sites", "12", "--field", "1", "--temperatures", "2",
+         "--out", str(out), "--method", "sample", "--samples", "200", "--trotter-step", "0.1", "--quiet"]
+    )
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert "energy_err" in ds and "specific_heat_err" in ds
+        assert np.all(ds.energy_err > 0)
+        assert ds.attrs["method"] == "sample"
+
+
+def test_j1j2_small_cluster(tmp_path, capsys):
+    out = tmp_path / "j1j2.nc"
+    _run(
+        ["thermal", "--model", "j1j2", "--sites", "9", "--j2", "0.5", "--temperatures", "1,2",
+         "--out", str(out), "--trotter-step", "0.1"]
+    )
+    assert "wrote" in capsys.readouterr().out
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        np.testing.assert_allclose(ds.energy, ds.energy_exact, rtol=1e-2)
+        assert ds.energy_exact.attrs["method"] == "ed-sectors"
+
+
+BAD = [
+    (["--model", "tfim", "--sites", "1", "--field", "1", "--temperatures", "1"], "sites"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures=-1,1"], "temperatures"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "-0.5"], "temperatures"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "0"], "temperatures"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "a,b"], "temperatures"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "1,1"], "temperatures"),
+    (["--model", "tfim", "--sites", "8", "--temperatures", "1"], "field"),
+    (["--model", "tfim", "--sites", "eight", "--field", "1", "--temperatures", "1"], "sites"),
+    (["--model", "tfim", "--sites", "8", "--field", "nan", "--temperatures", "1"], "field"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--j2", "0.5", "--temperatures", "1"], "j2"),
+    (["--model", "ising", "--sites", "8", "--field", "1", "--temperatures", "1"], "model"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "1", "--trotter-step", "0"], "trotter_step"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "1", "--samples", "1"], "samples"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "1", "--method", "magic"], "method"),
+    (["--model", "j1j2", "--sites", "12", "--temperatures", "1"], "sites"),
+    (["--model", "j1j2", "--sites", "9", "--field", "1", "--temperatures", "1"], "field"),
+    (["--model", "j1j2", "--sites", "9", "--method", "sample", "--temperatures", "1"], "sign problem"),
+]
+
+
+@pytest.mark.parametrize("argv,word", BAD)
+def test_bad_input_raises_config_error_and_writes_nothing(tmp_path, argv, word):
+    out = tmp_path / "bad.nc"
+    with pytest.raises(ConfigError, match=word) as info:
+        _run(["thermal", *argv, "--out", str(out), "--quiet"])
+    assert "\n" not in str(info.value)  # one line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_file_is_not_overwritten_without_flag(tmp_path):
+    out = tmp_path / "keep.nc"
+    out.write_bytes(b"precious")
+    argv = ["thermal", "--model", "tfim", "--sites", "4", "--field", "1", "--temperatures", "1",
+            "--out", str(out), "--quiet"]
+    with pytest.raises(ConfigError, match="overwrite"):
+        _run(argv)
+    assert out.read_bytes() == b"precious"
+    assert _run([*argv, "--overwrite"]) == 0
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert ds.sizes["temperature"] == 1
+
+
+def test_missing_output_folder(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        _run(["thermal", "--model", "tfim", "--sites", "4", "--field", "1", "--temperatures", "1",
+              "--out", str(tmp_path / "nope" / "x.nc"), "--quiet"])
