@@ -26,7 +26,8 @@ def _run(argv):
 
 
 def test_register_sets_func():
-    args = _parse(["thermal", "--model", "tfim", "--sites", "4", "--field", "1", "--temperatures", "1", "--out", "x.nc"])
+    argv = ["thermal", "--model", "tfim", "--sites", "4", "--field", "1", "--temperatures", "1", "--out", "x.nc"]
+    args = _parse(argv)
     assert args.func.__name__ == "run"
 
 

@@ -20,7 +20,6 @@ starts quickly; the numerical code is imported by :func:`run`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -100,7 +99,9 @@ def _temperatures(text):
         try:
             v = float(p)
         except ValueError:
-            raise ConfigError(f"--temperatures has a non-number {p!r}; give comma-separated values, e.g. 0.5,1,2") from None
+            raise ConfigError(
+                f"--temperatures has a non-number {p!r}; give comma-separated values, e.g. 0.5,1,2"
+            ) from None
         if not math.isfinite(v) or v <= 0:
             raise ConfigError(f"--temperatures must all be finite and > 0, got {p}; remove it or use e.g. 0.25")
         values.append(v)
@@ -153,7 +154,8 @@ def build_config(args):
     out = os.path.abspath(os.fspath(args.out))
     folder = os.path.dirname(out)
     if os.path.isdir(out):
-        raise ConfigError(f"--out {args.out} is a directory; give a file name such as {os.path.join(args.out, 'thermal.nc')}")
+        example = os.path.join(args.out, "thermal.nc")
+        raise ConfigError(f"--out {args.out} is a directory; give a file name such as {example}")
     if not os.path.isdir(folder):
         raise ConfigError(f"the folder of --out does not exist: {folder}; create it first")
     if os.path.exists(out) and not getattr(args, "overwrite", False):

@@ -250,7 +250,9 @@ def jw_tfim(model: TransverseFieldIsing, temperatures):
     """
     t = _temperatures(temperatures)
     if model.periodic and model.n_sites < 3:
-        raise ConfigError("the periodic Jordan-Wigner solution needs n_sites >= 3 (N = 2 doubles the bond); use ed_tfim")
+        raise ConfigError(
+            "the periodic Jordan-Wigner solution needs n_sites >= 3 (N = 2 doubles the bond); use ed_tfim"
+        )
     e, c = _jw_periodic(model, t) if model.periodic else _jw_open(model, t)
     return ExactThermo(t, e, c, {}, "jordan-wigner")
 

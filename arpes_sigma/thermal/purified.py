@@ -264,6 +264,14 @@ def network_size(model, n_steps):
 _METHODS = ("auto", "exact", "probe", "sample")
 
 
+def _is_int(x):
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _is_real(x):
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+
+
 @dataclasses.dataclass(frozen=True)
 class PurifiedConfig:
     """Settings of the purified-DBM calculation (validated on construction).
@@ -295,15 +303,15 @@ class PurifiedConfig:
 
     def __post_init__(self):
         t = self.trotter_step
-        if not isinstance(t, (int, float)) or not math.isfinite(t) or not 0 < t <= 0.5:
+        if not _is_real(t) or not math.isfinite(t) or not 0 < t <= 0.5:
             raise ConfigError(f"trotter_step must be in (0, 0.5], got {t!r}; e.g. 0.05")
         if self.method not in _METHODS:
             raise ConfigError(f"method must be one of {', '.join(_METHODS)}, got {self.method!r}")
-        if self.samples is not None and (not isinstance(self.samples, int) or self.samples < 2):
+        if self.samples is not None and (not _is_int(self.samples) or self.samples < 2):
             raise ConfigError(f"samples must be an integer >= 2, got {self.samples!r}; e.g. 32 probes or 4000 sweeps")
-        if not isinstance(self.chains, int) or self.chains < 2:
+        if not _is_int(self.chains) or self.chains < 2:
             raise ConfigError(f"chains must be an integer >= 2, got {self.chains!r}")
-        if self.burn_in is not None and (not isinstance(self.burn_in, int) or self.burn_in < 0):
+        if self.burn_in is not None and (not _is_int(self.burn_in) or self.burn_in < 0):
             raise ConfigError(f"burn_in must be an integer >= 0, got {self.burn_in!r}")
 
     def resolved_method(self, model):
