@@ -18,7 +18,9 @@ from matplotlib.figure import Figure
 
 from ..errors import ArpesDataError, ConfigError
 
-__all__ = ["make_figure", "freeze_layout", "guarded", "ErrorPanel", "log_slider", "float_slider", "int_slider", "section"]
+__all__ = [
+    "make_figure", "freeze_layout", "guarded", "ErrorPanel", "log_slider", "float_slider", "int_slider", "section",
+]
 
 #: Errors of the toolkit carry a one-line message that already names the fix;
 #: they are shown without a traceback.

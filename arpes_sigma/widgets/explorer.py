@@ -124,6 +124,7 @@ class Explorer(widgets.VBox):
         self.last_result = None
 
         self.status = widgets.HTML("initialising…")
+        self._window_label = widgets.HTML(layout=widgets.Layout(margin="-0.3em 0 0.3em 9.5em"))
         self.errors = ErrorPanel(self.status)
         eps = np.asarray(self.fitter.prob["eps"])
         k0 = int(np.argmin(np.abs(eps))) if k_index is None else int(k_index)
@@ -136,8 +137,10 @@ class Explorer(widgets.VBox):
         top = widgets.HBox([c["run"], c["stop"], c["reset"], self.status], layout=widgets.Layout(align_items="center"))
         columns = widgets.HBox(
             [
-                section("constraint weights", c["smoothness"], c["gap_penalty"], c["gap_limit"], c["l2"], c["learning_rate"]),
-                section("window, instrument, view", c["window"], c["temperature"], c["resolution"], c["k"]),
+                section("constraint weights", c["smoothness"], c["gap_penalty"], c["gap_limit"], c["l2"],
+                        c["learning_rate"]),
+                section("window, instrument, view", c["window"], self._window_label, c["temperature"],
+                        c["resolution"], c["k"]),
                 section("network and run", c["hidden"], c["width"], c["depth"], c["steps_per_call"], c["restarts"],
                         c["seed"], c["steps"]),
             ],
@@ -166,7 +169,7 @@ class Explorer(widgets.VBox):
             "l2": log_slider("l2", max(c.l2, 1e-8), -8, -1, tooltip="weight decay of the background network"),
             "learning_rate": log_slider("learning rate", c.learning_rate, -4, -0.5, tooltip="Adam step size"),
             "window": widgets.FloatRangeSlider(
-                value=(max(window[0], lo), min(window[1], hi)), min=lo, max=hi, step=de, readout_format=".3f",
+                value=(max(window[0], lo), min(window[1], hi)), min=lo, max=hi, step=de, readout=False,
                 description="window (eV)", continuous_update=True, style={"description_width": "9em"},
                 layout=widgets.Layout(width="24em"),
             ),
@@ -222,7 +225,8 @@ class Explorer(widgets.VBox):
         axes = self._art["axes"]
         omega = result.omega
         # energy window: shaded outside on the EDC panel
-        self._shade = [axes[0, 0].axvspan(omega[0], omega[0], color="0.6", alpha=0.25, lw=0, zorder=0) for _ in range(2)]
+        self._shade = [axes[0, 0].axvspan(omega[0], omega[0], color="0.6", alpha=0.25, lw=0, zorder=0)
+                       for _ in range(2)]
         # cancellation panel: mark the peaks
         ax_c = axes[1, 1]
         (m_n,) = ax_c.plot([], [], "v", color=COLORS["normal"], ms=7)
@@ -307,6 +311,7 @@ class Explorer(widgets.VBox):
         right.set_width(max(omega[-1] - hi, 0.0))
         for line, x in zip(self._win_lines, (lo, hi)):
             line.set_xdata([x, x])
+        self._window_label.value = f"<small>χ² window {lo:+.3f} … {hi:+.3f} eV</small>"
 
     def _draw_loss(self):
         ax = self._ax_loss

@@ -56,7 +56,7 @@ PARAMETERS = {
     "alpha": ("α", 0.0, 1.0, 0.01, ".2f"),
     "temperature": ("T (K)", 1.0, 150.0, 1.0, ".0f"),
     "resolution": ("resolution (eV)", 0.0, 0.05, 0.0005, ".4f"),
-    "eps_k": ("ε_k of the EDC (eV)", -0.25, 0.10, 0.005, ".3f"),
+    "eps_k": ("EDC ε_k (eV)", -0.25, 0.10, 0.005, ".3f"),
 }
 _ORDER = tuple(PARAMETERS)
 
@@ -275,8 +275,9 @@ class Playground(widgets.VBox):
         ax.legend(fontsize=7, loc="lower left")
         self._inferred_ax = ax
         # hidden-fermion poles: −E on the EDC and self-energy panels, +E on the self-energy panels
-        self._poles_neg = [a.axvline(0, color="0.45", lw=0.8, ls=":") for a in (axes[0, 1], axes[1, 0], axes[1, 1], axes[1, 2])]
-        self._poles_pos = [a.axvline(0, color="0.45", lw=0.8, ls=":") for a in (axes[1, 0], axes[1, 1], axes[1, 2])]
+        sigma_axes = (axes[1, 0], axes[1, 1], axes[1, 2])
+        self._poles_neg = [a.axvline(0, color="0.45", lw=0.8, ls=":") for a in (axes[0, 1], *sigma_axes)]
+        self._poles_pos = [a.axvline(0, color="0.45", lw=0.8, ls=":") for a in sigma_axes]
 
     # ------------------------------------------------------------------ ticks
     def redraw(self):
@@ -311,7 +312,9 @@ class Playground(widgets.VBox):
                 ax.relim()
                 ax.autoscale_view(scalex=False)
             self._axes[0, 1].set_title(f"EDC at ε_k = {v['eps_k']:+.3f} eV", fontsize=9)
-            self._inferred_ax.set_title(f"what a normal-state analysis infers (ε_k = {v['eps_k']:+.3f} eV)", fontsize=9)
+            self._inferred_ax.set_title(
+                f"what a normal-state analysis infers (ε_k = {v['eps_k']:+.3f} eV)", fontsize=9
+            )
         self.figure.canvas.draw_idle()
         self.last_tick = time.perf_counter() - t0
         self.ticks += 1
