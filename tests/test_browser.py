@@ -1,0 +1,273 @@
+"""Real-browser test: the widgets served by Voilà and driven by Chromium through Playwright.
+
+The notebooks in ``tests/browser_app/`` are copied to a temporary folder and
+served by Voilà on 127.0.0.1 (a free port, no token). Headless Chromium
+(Debian's ``/usr/bin/chromium``) opens them; any request that would leave the
+loopback interface (Voilà asks a CDN for the Font Awesome style sheet) is
+answered locally with an empty body and recorded, so the test never touches
+the network. The test moves a slider and presses Run, checks that the ipympl
+canvas shows a different image each time, and that the page logged no
+JavaScript error.
+
+Screenshots go to ``$ARPES_SIGMA_ARTIFACTS`` (default: a pytest temporary
+folder). With ``ARPES_SIGMA_SCREENSHOTS=docs`` the test also waits for a
+converged fit and writes ``docs/explorer.png`` and ``docs/playground.png``.
+
+Skipped, with the reason, only when Chromium, Voilà or Playwright is not
+installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+APP = Path(__file__).parent / "browser_app"
+LOOPBACK = {"127.0.0.1", "localhost"}
+
+
+def _missing():
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    if importlib.util.find_spec("voila") is None:
+        missing.append("voila (pip install voila)")
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("playwright (pip install playwright)")
+    return missing
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url, proc, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"voila exited with code {proc.returncode} before serving {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.25)
+    raise RuntimeError(f"voila did not answer {url} within {timeout} s")
+
+
+def _stop_server(proc):
+    """Terminate Voilà and every process it started (kernels run in their own sessions)."""
+    import psutil
+
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    for p in [proc, *children]:
+        try:
+            p.terminate()
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+    _, alive = psutil.wait_procs(children, timeout=10)
+    for p in alive:
+        p.kill()
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory):
+    folder = os.environ.get("ARPES_SIGMA_ARTIFACTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("browser_artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory):
+    missing = _missing()
+    if missing:
+        pytest.skip("browser test needs " + ", ".join(missing))
+    app = tmp_path_factory.mktemp("voila_app")
+    for notebook in APP.glob("*.ipynb"):
+        shutil.copy(notebook, app)
+    port = _free_port()
+    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
+    cmd = [
+        sys.executable, "-m", "voila", str(app), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+        "--Voila.token=", "--Voila.port_retries=0", "--show_tracebacks=True",
+    ]
+    log_path = app / "voila.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=app, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_http(f"http://127.0.0.1:{port}/", proc, timeout=60)
+            yield f"http://127.0.0.1:{port}"
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}\n--- voila log ---\n{log_path.read_text()[-3000:]}") from None
+        finally:
+            _stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(voila_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Page:
+    """A Playwright page that records JavaScript errors and keeps every request on loopback."""
+
+    def __init__(self, browser):
+        self.errors: list[str] = []
+        self.offsite: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1300, "height": 1000}, device_scale_factor=1)
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        self.page.on("console", self._console)
+
+    def _route(self, route):
+        host = urlparse(route.request.url).hostname
+        if host in LOOPBACK:
+            route.continue_()
+        else:  # never leave the machine: answer locally with an empty resource
+            self.offsite.append(route.request.url)
+            kind = "text/css" if route.request.url.split("?")[0].endswith(".css") else "text/plain"
+            route.fulfill(status=200, content_type=kind, body="")
+
+    def _console(self, message):
+        if message.type == "error":
+            self.errors.append(f"console error: {message.text}")
+
+    def canvas_image(self, figure=0) -> str:
+        """The PNG data URL of the image layer of the ``figure``-th ipympl canvas."""
+        canvas = self.page.locator(".jupyter-matplotlib-canvas-div").nth(figure).locator("canvas").first
+        return canvas.evaluate("c => c.toDataURL('image/png')")
+
+    def wait_for_new_image(self, old, timeout=60.0, figure=0) -> str:
+        """Poll the canvas until it differs from ``old``; return the new data URL."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = self.canvas_image(figure)
+            if now != old:
+                return now
+            time.sleep(0.2)
+        raise AssertionError(f"the figure did not change within {timeout} s")
+
+    def slider_handle(self, label):
+        slider = self.page.locator(".widget-slider", has=self.page.locator("label", has_text=label))
+        return slider.locator(".noUi-handle").first
+
+    def close(self):
+        self.context.close()
+
+
+def _blank_image(page):
+    # what an empty canvas of the same size encodes to
+    script = """c => {
+        const d = document.createElement('canvas');
+        d.width = c.width;
+        d.height = c.height;
+        return d.toDataURL('image/png');
+    }"""
+    return page.page.locator(".jupyter-matplotlib-canvas-div canvas").first.evaluate(script)
+
+
+def _open(browser, url, ready_text, timeout=150_000):
+    page = Page(browser)
+    page.page.goto(url, timeout=timeout)
+    page.page.wait_for_selector(f"text={ready_text}", timeout=timeout)
+    page.page.wait_for_selector(".jupyter-matplotlib-canvas-div canvas", timeout=timeout)
+    first = page.wait_for_new_image(_blank_image(page), timeout=60)
+    return page, first
+
+
+def _save(page, artifacts, name):
+    widget = page.page.locator(".jp-OutputArea-output").first
+    widget.screenshot(path=str(artifacts / name))
+    target = os.environ.get("ARPES_SIGMA_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(artifacts / name, Path(target) / name)
+
+
+def test_explorer_in_a_real_browser(browser, voila_url, artifacts):
+    page, image = _open(browser, f"{voila_url}/voila/render/explorer_app.ipynb", "press Run")
+    try:
+        # a slider: the EDC of the cancellation panel (no fitting, just redraws)
+        handle = page.slider_handle("EDC (k index)")
+        for _ in range(3):
+            handle.press("ArrowLeft")
+        image = page.wait_for_new_image(image, timeout=30)
+        # Run: compiles, then the worker pushes a new frame after every call
+        page.page.get_by_role("button", name="Run").click()
+        page.page.wait_for_selector("text=/step \\d+/", timeout=150_000)
+        image = page.wait_for_new_image(image, timeout=60)
+        if os.environ.get("ARPES_SIGMA_SCREENSHOTS"):
+            page.page.wait_for_selector("text=done", timeout=300_000)
+            handle = page.slider_handle("EDC (k index)")
+            for _ in range(3):
+                handle.press("ArrowRight")
+            time.sleep(3)
+        else:
+            page.page.get_by_role("button", name="Stop").click()
+            page.page.wait_for_selector("text=/stopped|done/", timeout=30_000)
+        time.sleep(1.0)
+        _save(page, artifacts, "explorer.png")
+        assert page.errors == [], page.errors
+        assert not page.page.locator("text=Traceback").count()
+    finally:
+        page.close()
+
+
+def test_playground_in_a_real_browser(browser, voila_url, artifacts):
+    page, image = _open(browser, f"{voila_url}/voila/render/playground_app.ipynb", "hidden-fermion poles")
+    try:
+        handle = page.slider_handle("V (eV)")
+        for _ in range(10):
+            handle.press("ArrowRight")
+        image = page.wait_for_new_image(image, timeout=30)
+        handle = page.slider_handle("D (eV)")
+        for _ in range(5):
+            handle.press("ArrowLeft")
+        page.wait_for_new_image(image, timeout=30)
+        time.sleep(1.0)
+        _save(page, artifacts, "playground.png")
+        assert page.errors == [], page.errors
+    finally:
+        page.close()
