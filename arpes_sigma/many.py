@@ -36,8 +36,9 @@ Batching
 Inside a worker, slices of equal shape can be advanced together under
 ``jax.vmap`` (``batch_size > 1``): one compiled program steps B slices × R
 restarts at once, padded to a fixed B so that the last, shorter batch does not
-recompile. On a CPU worker with one thread this gains little (about 5–10 % in
-our measurements: the step is already compute-bound), so the default is
+recompile. On CPU workers with one thread each it does not pay (the step is
+already compute-bound; ``benchmarks/bench_many.py`` measured 5.5 cuts/s
+batched by 4 against 6.4 cuts/s one by one on 2 workers), so the default is
 ``batch_size=1``; on an accelerator it is the way to fill the device.
 
 Result layout
@@ -322,7 +323,8 @@ def _as_dataarray(data, variable=None):
             raise ArpesDataError(
                 f"the Dataset holds variables {names or 'none'}; name the intensity 'intensity' or pass variable=..."
             )
-        da = data[name]
+        da = data[name].copy(deep=False)
+        da.attrs = dict(da.attrs)  # never write into the caller's Dataset
         for key in SLICE_META + ("energy_resolution", "resolution", "temperature"):
             if key in data.attrs and key not in da.attrs:
                 da.attrs[key] = data.attrs[key]
@@ -663,6 +665,25 @@ def fit_many(
     KeyboardInterrupt
         Passed on after cancelling the work; finished slices stay in the parts
         folder and the next call with the same arguments resumes from them.
+
+    Notes
+    -----
+    The LocalCluster starts its workers as fresh processes (``spawn``), which
+    re-import the calling script: in a script, call ``fit_many`` under
+    ``if __name__ == "__main__":``. Workers of a remote scheduler need
+    ``arpes_sigma`` installed; each sets ``JAX_PLATFORMS=cpu`` before importing
+    JAX unless its environment says otherwise. A worker that dies is restarted
+    by its nanny and its cut is run again (after three deaths the cut is marked
+    failed and retried by the next call).
+
+    Examples
+    --------
+    >>> from arpes_sigma.fit import FitConfig
+    >>> from arpes_sigma.series import make_temperature_series
+    >>> da, truth = make_temperature_series([20, 50, 80, 110], tc=90)  # doctest: +SKIP
+    >>> res = fit_many(da, FitConfig(steps=1500), out="series.nc")  # doctest: +SKIP
+    >>> res["status"].values  # doctest: +SKIP
+    array(['ok', 'ok', 'ok', 'ok'], dtype=object)
     """
     from .fit import FitConfig
 

@@ -1,8 +1,9 @@
 """fit_many / ``arpes-sigma fit-many``: parallel, resumable fits of a temperature series.
 
 The end-to-end test runs the real CLI on a LocalCluster with 2 workers, kills
-it (SIGKILL), interrupts the resumed run (SIGINT), finishes it, checks that no
-finished slice was ever recomputed or rewritten, and recovers T_c.
+it (SIGKILL), interrupts the resumed run (SIGINT), finishes it while killing one
+worker process, checks that no finished slice was ever recomputed or
+rewritten, and recovers T_c.
 
 Recovered T_c (see :func:`arpes_sigma.series.recovered_tc`): the lowest
 temperature from which on the fitted gap stays below 50 % of its value at the
@@ -225,6 +226,18 @@ def test_batched_vmap_matches_one_by_one(tiny):
     np.testing.assert_allclose(many["model_intensity"].values, one["model_intensity"].values, atol=0.01 * scale)
 
 
+def test_cuts_with_their_own_eps_k_from_a_dataset(tiny):
+    """by='cut': a Dataset whose cuts have different bare bands (eps_k over (cut, k))."""
+    cuts = tiny.isel(sample_temp=[0, 1]).rename(sample_temp="cut").drop_vars(["cut", "noise_sigma"])
+    eps = np.stack([tiny["eps_k"].values, tiny["eps_k"].values + 0.01])
+    cuts = cuts.assign_coords(eps_k=(("cut", "k"), eps))
+    ds = xr.Dataset({"intensity": cuts, "other": ("cut", [1.0, 2.0])}, attrs={"sample_temp": 20.0})
+    res = fit_many(ds, FAST, by="cut", client=False, progress=False)
+    assert res["re_sigma_total"].dims == ("cut", "k", "eV") and list(res["status"].values) == ["ok", "ok"]
+    np.testing.assert_allclose(res["eps_k"].transpose("cut", "k").values, eps, atol=1e-6)
+    np.testing.assert_array_equal(res["fit_temperature"].values, [20.0, 20.0])  # shared attr
+
+
 def test_bad_inputs_fail_early_in_one_line(tmp_path, tiny):
     cut = tiny.isel(sample_temp=0)
     with pytest.raises(ArpesDataError, match="3-D|split"):
@@ -322,12 +335,19 @@ def test_cli_two_workers_killed_interrupted_resumed_recovers_tc(tmp_path, series
     assert len(first) < len(second) < n and not out.exists()
     assert all(second[name] == st for name, st in first.items()), "a finished part was rewritten"
 
-    # 3. resume to the end (with the progress bar)
+    # 3. resume to the end (with the progress bar); SIGKILL one *worker* on the way:
+    #    dask's nanny restarts it and the scheduler reruns its cut
     t0 = time.monotonic()
-    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=400)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert f"{n - len(second)} fitted now, {len(second)} resumed" in done.stdout
-    assert "slice" in done.stderr  # tqdm over slices
+    p = _start(cmd, tmp_path)
+    _wait_for_parts(p, folder, len(second) + 1)
+    workers = [c for c in psutil.Process(p.pid).children(recursive=True)
+               if any("spawn_main" in part for part in c.cmdline())]
+    assert len(workers) == 2
+    workers[0].kill()
+    stdout, stderr = p.communicate(timeout=400)
+    assert p.returncode == 0, stderr[-3000:]
+    assert f"{n - len(second)} fitted now, {len(second)} resumed" in stdout
+    assert "slice" in stderr  # tqdm over slices
     third = _stats(folder)
     assert all(third[name] == st for name, st in second.items()), "a finished part was recomputed"
     assert len(third) == n
