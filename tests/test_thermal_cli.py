@@ -44,6 +44,7 @@ def test_tfim_writes_dataset(tmp_path, capsys):
         for name in ("energy", "specific_heat", "energy_exact", "specific_heat_exact"):
             assert name in ds and ds[name].dims == ("temperature",)
         assert "energy_err" not in ds  # exact summation: no statistical error
+        assert "mx_exact" in ds and "mz2_exact" in ds
         np.testing.assert_allclose(ds.energy, ds.energy_exact, rtol=1e-2)
         cfg = json.loads(ds.attrs["config"])
         assert cfg["model"] == "tfim" and cfg["model_parameters"]["n_sites"] == 6
@@ -73,6 +74,7 @@ def test_j1j2_small_cluster(tmp_path, capsys):
     with xr.open_dataset(out, engine="h5netcdf") as ds:
         np.testing.assert_allclose(ds.energy, ds.energy_exact, rtol=1e-2)
         assert ds.energy_exact.attrs["method"] == "ed-sectors"
+        assert "sz2_exact" in ds
 
 
 BAD = [

@@ -24,6 +24,7 @@ from arpes_sigma.thermal import (
     PurifiedConfig,
     TransverseFieldIsing,
     ed_j1j2,
+    ed_tfim,
     jw_tfim,
     network_size,
     purified_amplitudes,
@@ -153,7 +154,17 @@ def test_monte_carlo_n16_agrees_with_jordan_wigner():
     assert np.all(np.abs(z_e) < 4), z_e
     assert np.all(np.abs(z_c) < 4), z_c
     assert np.all(np.abs(r.energy / ref.energy - 1) < 0.02)
-    assert set(r.observables) == {"mx", "mz2"}
+    assert set(r.observables) == {"mx", "mx_err", "mz2", "mz2_err"}
+
+
+def test_sampled_magnetisations_agree_with_ed():
+    m = TransverseFieldIsing(8, 1.0, 1.0)
+    temps = np.array([0.5, 1.0])
+    ed = ed_tfim(m, temps)
+    r = purified_thermal(m, temps, PurifiedConfig(trotter_step=0.1, method="sample", samples=1000, seed=2))
+    for name in ("mx", "mz2"):
+        z = (r.observables[name] - ed.observables[name]) / r.observables[f"{name}_err"]
+        assert np.all(np.abs(z) < 4), (name, z)
 
 
 def test_probe_vectors_tfim_n12():

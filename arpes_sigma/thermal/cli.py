@@ -9,7 +9,10 @@ Writes an xarray Dataset on dimension ``temperature`` with ``energy`` and
 ``specific_heat`` (per site) from the purified deep Boltzmann machine,
 ``energy_exact`` / ``specific_heat_exact`` (Jordan–Wigner or exact
 diagonalisation, when feasible), ``energy_err`` / ``specific_heat_err`` for
-stochastic methods, and the configuration as JSON in ``attrs["config"]``.
+stochastic methods, exact magnetisations (``mx_exact`` = ⟨σˣ⟩, ``mz2_exact`` =
+⟨(Σσᶻ/N)²⟩ for TFIM N ≤ 10; ``sz2_exact`` = ⟨(S^z_tot)²⟩/N for J1–J2), the
+sampled ``mx``/``mz2`` for ``--method sample``, and the configuration as JSON
+in ``attrs["config"]``.
 The file is written atomically (temporary file in the same directory, then
 ``os.replace``) with engine ``h5netcdf``. Bad input raises
 :class:`arpes_sigma.errors.ConfigError` before anything is computed or written.
@@ -20,6 +23,7 @@ starts quickly; the numerical code is imported by :func:`run`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -181,6 +185,8 @@ def _dataset(model, result, reference, config_json):
     if reference is not None:
         data["energy_exact"] = ("temperature", reference.energy, {"method": reference.method})
         data["specific_heat_exact"] = ("temperature", reference.specific_heat, {"method": reference.method})
+        for name, values in reference.observables.items():
+            data[f"{name}_exact"] = ("temperature", np.asarray(values), {"method": reference.method})
     ds = xr.Dataset(data, coords={"temperature": ("temperature", t, {"units": "J (k_B = 1)"})})
     ds.attrs.update(
         {
@@ -225,7 +231,7 @@ def run(args):
 
     from tqdm.auto import tqdm
 
-    from .exact import exact_reference
+    from .exact import ed_tfim, exact_reference
     from .purified import purified_thermal
 
     quiet = bool(getattr(args, "quiet", False))
@@ -241,6 +247,10 @@ def run(args):
     finally:
         bar.close()
     reference = exact_reference(model, temperatures)
+    if model.name == "tfim" and model.n_sites <= 10 and reference is not None:
+        # magnetisations need eigenvectors: add them from dense ED (cheap for N ≤ 10)
+        ed = ed_tfim(model, temperatures)
+        reference = dataclasses.replace(reference, observables={**reference.observables, **ed.observables})
     config_json = json.dumps(
         {
             "model": model.name,

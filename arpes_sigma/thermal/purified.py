@@ -347,7 +347,8 @@ class PurifiedResult:
     temperature, energy, energy_err, specific_heat, specific_heat_err : numpy.ndarray, shape (T,)
         Errors are one standard error (0 for ``exact``).
     observables : dict[str, numpy.ndarray]
-        ``mx`` = ⟨σˣ⟩ and ``mz2`` = ⟨(Σσᶻ/N)²⟩ (TFIM, ``sample`` only).
+        ``mx`` = ⟨σˣ⟩ and ``mz2`` = ⟨(Σσᶻ/N)²⟩ with standard errors
+        ``mx_err``, ``mz2_err`` (TFIM, ``sample`` only; blocking).
     n_steps : numpy.ndarray of int, shape (T,)
         Trotter steps from β = 0 to each temperature (deep layers per site).
     method : str
@@ -621,7 +622,7 @@ _ring_sample = jax.jit(_ring_sample_impl, static_argnums=(8, 9))
 
 
 def _sample_tfim(model, beta, cfg, key, n_sweeps, burn_in):
-    """Sample the purified TFIM network at one β. Returns (E, dE, C, dC, mx, mz2, M)."""
+    """Sample the purified TFIM network at one β. Returns (E, dE, C, dC, observables, M)."""
     n = model.n_sites
     # at least 2 steps so that the layers next to σ are deep units, not σ'
     m = max(2, int(math.ceil(0.5 * beta / cfg.trotter_step - 1e-9)))
@@ -655,7 +656,9 @@ def _sample_tfim(model, beta, cfg, key, n_sweeps, burn_in):
     blocks = block_averages(np.moveaxis(series, 1, 2), 16)  # (nb*chains, 4)
     e_mean, e_err = jackknife(lambda b: b[:, 0].mean() / n, blocks)
     c_mean, c_err = jackknife(lambda b: (b[:, 1].mean() - b[:, 0].mean() ** 2) * beta**2 / n, blocks)
-    return e_mean, e_err, c_mean, c_err, blocks[:, 2].mean(), blocks[:, 3].mean(), m
+    sem = blocks[:, 2:].std(axis=0, ddof=1) / np.sqrt(blocks.shape[0])
+    obs = {"mx": blocks[:, 2].mean(), "mx_err": sem[0], "mz2": blocks[:, 3].mean(), "mz2_err": sem[1]}
+    return e_mean, e_err, c_mean, c_err, obs, m
 
 
 # ============================================================================ driver
@@ -695,13 +698,14 @@ def purified_thermal(model, temperatures, config=None, progress=None):
             n_sweeps = cfg.samples or 4000
             burn = cfg.burn_in if cfg.burn_in is not None else max(n_sweeps // 4, 100)
             keys = jax.random.split(jax.random.PRNGKey(cfg.seed), nt)
-            mx, mz2 = np.zeros(nt), np.zeros(nt)
+            observables = {k: np.zeros(nt) for k in ("mx", "mx_err", "mz2", "mz2_err")}
             for j in range(nt):
-                e, de, c, dc, x, z, m = _sample_tfim(model, 1.0 / t[j], cfg, keys[j], n_sweeps, burn)
-                energy[j], energy_err[j], heat[j], heat_err[j], mx[j], mz2[j], n_steps[j] = e, de, c, dc, x, z, m
+                e, de, c, dc, obs, m = _sample_tfim(model, 1.0 / t[j], cfg, keys[j], n_sweeps, burn)
+                energy[j], energy_err[j], heat[j], heat_err[j], n_steps[j] = e, de, c, dc, m
+                for k, v in obs.items():
+                    observables[k][j] = v
                 if progress is not None:
                     progress(j + 1, nt)
-            observables = {"mx": mx, "mz2": mz2}
         else:
             kind, ops = _ops(model)
             order, segments = trotter_schedule(t, cfg.trotter_step)
