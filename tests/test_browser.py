@@ -189,6 +189,20 @@ class Page:
             time.sleep(0.2)
         raise AssertionError(f"the figure did not change within {timeout} s")
 
+    def wait_for_stable_image(self, timeout=30.0, quiet=0.6, figure=0) -> str:
+        """Poll the canvas until it stays the same for ``quiet`` seconds; return its data URL."""
+        deadline = time.monotonic() + timeout
+        last = self.canvas_image(figure)
+        since = time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.15)
+            now = self.canvas_image(figure)
+            if now != last:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return now
+        raise AssertionError(f"the figure kept changing for {timeout} s")
+
     def slider_handle(self, label):
         slider = self.page.locator(".widget-slider", has=self.page.locator("label", has_text=label))
         return slider.locator(".noUi-handle").first
@@ -213,8 +227,8 @@ def _open(browser, url, ready_text, timeout=150_000):
     page.page.goto(url, timeout=timeout)
     page.page.wait_for_selector(f"text={ready_text}", timeout=timeout)
     page.page.wait_for_selector(".jupyter-matplotlib-canvas-div canvas", timeout=timeout)
-    first = page.wait_for_new_image(_blank_image(page), timeout=60)
-    return page, first
+    page.wait_for_new_image(_blank_image(page), timeout=60)
+    return page, page.wait_for_stable_image()
 
 
 def _save(page, artifacts, name):
@@ -233,11 +247,12 @@ def test_explorer_in_a_real_browser(browser, voila_url, artifacts):
         handle = page.slider_handle("EDC (k index)")
         for _ in range(3):
             handle.press("ArrowLeft")
-        image = page.wait_for_new_image(image, timeout=30)
+        page.wait_for_new_image(image, timeout=30)
+        image = page.wait_for_stable_image()
         # Run: compiles, then the worker pushes a new frame after every call
         page.page.get_by_role("button", name="Run").click()
-        page.page.wait_for_selector("text=/step \\d+/", timeout=150_000)
-        image = page.wait_for_new_image(image, timeout=60)
+        page.page.wait_for_selector("text=/step [1-9][0-9]* · χ²/", timeout=150_000)  # an update has finished
+        page.wait_for_new_image(image, timeout=60)
         if os.environ.get("ARPES_SIGMA_SCREENSHOTS"):
             page.page.wait_for_selector("text=done", timeout=300_000)
             handle = page.slider_handle("EDC (k index)")
@@ -261,7 +276,8 @@ def test_playground_in_a_real_browser(browser, voila_url, artifacts):
         handle = page.slider_handle("V (eV)")
         for _ in range(10):
             handle.press("ArrowRight")
-        image = page.wait_for_new_image(image, timeout=30)
+        page.wait_for_new_image(image, timeout=30)
+        image = page.wait_for_stable_image()
         handle = page.slider_handle("D (eV)")
         for _ in range(5):
             handle.press("ArrowLeft")
