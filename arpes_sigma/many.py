@@ -46,7 +46,8 @@ Result layout
 The variables of :meth:`arpes_sigma.fit.FitResult.to_dataset` (DESIGN.md §2)
 gain the slice dimension first (``sample_temp`` in K, or ``cut``), plus per
 slice: ``status`` (str), ``chi2_reduced``, ``fit_steps``, ``seed``,
-``fit_seconds`` (s), ``fit_temperature`` (K) and ``fit_resolution`` (eV) that
+``fit_seconds`` (s, wall time of the fit including any compilation; a batch's
+time is shared equally between its cuts), ``fit_temperature`` (K) and ``fit_resolution`` (eV) that
 the fit used, ``static_gap`` (eV) and ``params`` (JSON text of the
 hidden-fermion parameters). Attrs: ``config`` (JSON), ``gauge``,
 ``slice_dim``, ``fingerprint``, ``n_slices``, ``n_ok``, ``n_failed``,
@@ -66,6 +67,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +80,7 @@ __all__ = [
     "parts_folder",
     "read_manifest",
     "worker_environment",
+    "default_compile_cache",
     "register",
     "run",
     "TEMPERATURE_DIMS",
@@ -515,8 +518,12 @@ def _nan_like(template: xr.Dataset) -> xr.Dataset:
     return out
 
 
-def _combine(parts: dict, failures: dict, n: int, dim: str, coord, coord_attrs: dict) -> xr.Dataset:
-    """Concatenate per-slice Datasets along ``dim``; missing slices become NaN with their status."""
+def _combine(parts: dict, failures: dict, n: int, dim: str, coord, coord_attrs: dict, slices=None) -> xr.Dataset:
+    """Concatenate per-slice Datasets along ``dim``; missing slices become NaN with their status.
+
+    A missing slice takes its ``eps_k`` from its input cut (``slices``) when
+    that has the right length, so per-cut bands stay right.
+    """
     index = xr.DataArray(np.asarray(coord), dims=dim, attrs=coord_attrs)
     if not parts:
         status = np.array([failures.get(i, "failed: not fitted") for i in range(n)], dtype=object)
@@ -528,6 +535,9 @@ def _combine(parts: dict, failures: dict, n: int, dim: str, coord, coord_attrs: 
         ds = parts[i] if i in parts else _nan_like(template)
         if i not in parts:
             ds["status"] = ((), np.asarray(failures.get(i, "failed: not fitted"), dtype=object))
+            eps = slices[i].coords.get("eps_k") if slices is not None else None
+            if eps is not None and "eps_k" in ds.coords and eps.size == ds["eps_k"].size:
+                ds = ds.assign_coords(eps_k=ds["eps_k"].copy(data=np.asarray(eps.values, dtype=ds["eps_k"].dtype).ravel()))
         for d, size in pads.items():
             if d in ds.dims and ds.sizes[d] < size:
                 ds = ds.pad({d: (0, size - ds.sizes[d])})
@@ -558,7 +568,13 @@ def _client_for(client, n_workers: int):
     from distributed import Client, LocalCluster
 
     if isinstance(client, str):
-        c = Client(client)
+        try:
+            c = Client(client, set_as_default=False)  # leave dask's global default alone
+        except Exception as exc:  # OSError, TimeoutError, ValueError for a malformed address
+            raise ConfigError(
+                f"cannot connect to the dask scheduler at {client!r} ({_one_line(exc, 120)}); check the address "
+                f"(e.g. tcp://host:8786) or leave it out to use a local cluster"
+            ) from None
         try:
             yield c
         finally:
@@ -572,7 +588,7 @@ def _client_for(client, n_workers: int):
         env=worker_environment(),
         silence_logs=logging.ERROR,
     )
-    c = Client(cluster)
+    c = Client(cluster, set_as_default=False)
     try:
         yield c
     finally:
@@ -819,7 +835,7 @@ def _run(slices, config, fp, dim, coord, coord_attrs, out, client, progress, n_w
                 raise ArpesDataError(
                     f"part {_part_path(folder, i)} cannot be read ({_one_line(exc)}); delete it and run again to refit that slice"
                 ) from None
-    result = _combine(parts, failures, n, dim, coord, coord_attrs)
+    result = _combine(parts, failures, n, dim, coord, coord_attrs, slices)
     n_ok = int(sum(1 for s in result["status"].values if s == "ok"))
     result.attrs.update(
         slice_dim=dim,
@@ -851,11 +867,11 @@ def _run_dask(client, groups, slices, config, compile_cache, batch, fp, on_resul
     for g in groups:
         fut = client.submit(
             _fit_task, [(i, slices[i]) for i in g], config, compile_cache, batch,
-            key=f"arpes-sigma-fit-{fp[:12]}-{g[0]}", pure=False,
+            key=f"arpes-sigma-fit-{fp[:8]}-{g[0]}-{uuid.uuid4().hex[:8]}", pure=False,
         )
         futures[fut] = g
     try:
-        for fut in as_completed(list(futures)):
+        for fut in as_completed(list(futures), loop=client.loop):
             try:
                 results = fut.result()
             except Exception as exc:  # KilledWorker after repeated worker deaths, lost scheduler, ...
@@ -872,8 +888,14 @@ def _run_dask(client, groups, slices, config, compile_cache, batch, fp, on_resul
 # --------------------------------------------------------------------------
 # command line
 # --------------------------------------------------------------------------
-def _default_cache() -> str | None:
-    """The CLI's compile-cache folder (as ``arpes-sigma fit``); None when JAX already has one."""
+def default_compile_cache() -> str | None:
+    """The compile-cache folder ``arpes-sigma fit-many`` gives its workers.
+
+    ``$ARPES_SIGMA_JAX_CACHE``, else ``$XDG_CACHE_HOME/arpes_sigma/jax``
+    (``~/.cache/arpes_sigma/jax``) — the folder ``arpes-sigma fit`` uses —
+    or None when ``$JAX_COMPILATION_CACHE_DIR`` is set (JAX then reads it
+    itself in every worker, which inherits the environment).
+    """
     if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
         return None  # JAX reads it itself, in every worker (inherited environment)
     return os.environ.get("ARPES_SIGMA_JAX_CACHE") or os.path.join(
@@ -943,7 +965,7 @@ def run(args) -> int:
         result = fit_many(
             args.input, config, by=args.by, client=args.scheduler or None, out=out, progress=not args.quiet,
             n_workers=args.workers, batch_size=args.batch, baselines=args.baselines, keep_parts=args.keep_parts,
-            compile_cache=_default_cache(), variable=args.variable,
+            compile_cache=default_compile_cache(), variable=args.variable,
         )
     except KeyboardInterrupt:
         m = read_manifest(out) or {}

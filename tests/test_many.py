@@ -35,7 +35,7 @@ from arpes_sigma.cli import main as cli_main
 from arpes_sigma.data import to_netcdf_atomic
 from arpes_sigma.errors import ArpesDataError, ConfigError
 from arpes_sigma.fit import FitConfig
-from arpes_sigma.many import fit_many, parts_folder, read_manifest
+from arpes_sigma.many import default_compile_cache, fit_many, parts_folder, read_manifest
 from arpes_sigma.series import (
     bcs_gap_ratio,
     make_temperature_series,
@@ -214,9 +214,19 @@ def test_bad_slice_is_reported_and_resume_refits_only_what_is_missing(tmp_path, 
     assert list(r3["status"].values) == ["ok"] * 3 and not parts_folder(out2).exists()
 
 
-def test_batched_vmap_matches_one_by_one(tiny):
+def test_batched_vmap_on_a_scheduler_address_matches_one_by_one(tiny):
+    """batch_size=3 on a worker reached through a scheduler *address* (as a remote cluster)."""
+    from distributed import LocalCluster
+
+    from arpes_sigma.many import worker_environment
+
     one = fit_many(tiny, FAST, client=False, progress=False, batch_size=1)
-    many = fit_many(tiny, FAST, client=False, progress=False, batch_size=3, n_workers=1)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      env=worker_environment(), silence_logs=40) as cluster:
+        many = fit_many(tiny, FAST, client=cluster.scheduler_address, progress=False, batch_size=3, n_workers=1,
+                        compile_cache=default_compile_cache())
+    with pytest.raises(ConfigError, match="scheduler"):
+        fit_many(tiny, FAST, client="not-an-address:://", progress=False)
     assert list(many["status"].values) == ["ok"] * 3
     np.testing.assert_array_equal(many["fit_steps"].values, FAST.steps)
     # same optimiser trajectory; vmapped float32 reductions differ in the last bits,
