@@ -673,7 +673,9 @@ def fit_many(
     Returns
     -------
     xarray.Dataset
-        The fit results stacked along S (layout in the module docstring);
+        The fit results stacked along S (layout in the module docstring; a
+        temperature dim named ``temperature``/``temp_sample`` comes back as
+        ``sample_temp``);
         ``attrs['n_fitted']`` counts the slices fitted by this call and
         ``attrs['n_resumed']`` those taken from earlier parts.
 
@@ -717,13 +719,14 @@ def fit_many(
     slices, coord = _slices(da, dim)
     n = len(slices)
     fp = _fingerprint(da, dim, config)
+    out_dim = "sample_temp" if dim in TEMPERATURE_DIMS else dim  # one name for temperature series
     coord_attrs = dict(da[dim].attrs) if dim in da.coords else {}
     if dim in TEMPERATURE_DIMS:
         coord_attrs.setdefault("units", "K")
     protect = [*([protect] if isinstance(protect, (str, os.PathLike)) else protect), *([source] if source else [])]
 
     if out is None:
-        return _run(slices, config, fp, dim, coord, coord_attrs, None, client, progress, n_workers, batch_size,
+        return _run(slices, config, fp, out_dim, coord, coord_attrs, None, client, progress, n_workers, batch_size,
                     compile_cache, keep_parts, protect, source)
     out = Path(os.fspath(out)).expanduser().absolute()
     if not out.parent.is_dir():
@@ -737,7 +740,7 @@ def fit_many(
     folder = parts_folder(out)
     folder.mkdir(exist_ok=True)
     with _locked(folder):
-        return _run(slices, config, fp, dim, coord, coord_attrs, out, client, progress, n_workers, batch_size,
+        return _run(slices, config, fp, out_dim, coord, coord_attrs, out, client, progress, n_workers, batch_size,
                     compile_cache, keep_parts, protect, source)
 
 

@@ -247,6 +247,10 @@ def test_cuts_with_their_own_eps_k_from_a_dataset(tiny):
     assert res["re_sigma_total"].dims == ("cut", "k", "eV") and list(res["status"].values) == ["ok", "ok"]
     np.testing.assert_allclose(res["eps_k"].transpose("cut", "k").values, eps, atol=1e-6)
     np.testing.assert_array_equal(res["fit_temperature"].values, [20.0, 20.0])  # shared attr
+    # a series along a dim called "temperature" comes back along sample_temp
+    res = fit_many(tiny.isel(sample_temp=[0]).rename(sample_temp="temperature"), FAST, by="temperature",
+                   client=False, progress=False)
+    assert res["re_sigma_total"].dims == ("sample_temp", "k", "eV") and res["fit_temperature"].values[0] == 20.0
 
 
 def test_bad_inputs_fail_early_in_one_line(tmp_path, tiny):
