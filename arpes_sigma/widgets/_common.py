@@ -182,3 +182,12 @@ def section(title, *children):
     """A titled column of controls."""
     head = widgets.HTML(f"<b>{_escape(title)}</b>")
     return widgets.VBox([head, *children], layout=widgets.Layout(padding="0 0.6em 0 0"))
+
+
+def close_panel(panel):
+    """Close the controls, canvas, error area and status line of a panel (Explorer, Playground)."""
+    for ctl in panel.controls.values():
+        ctl.close()
+    panel.figure.canvas.close()
+    panel.errors.output.close()
+    panel.status.close()

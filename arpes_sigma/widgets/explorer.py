@@ -26,7 +26,7 @@ import numpy as np
 
 from ..fit import FitConfig, Fitter
 from ..plotting import COLORS, result_figure, update_result_figure
-from ._common import ErrorPanel, float_slider, freeze_layout, guarded, int_slider, log_slider, make_figure, section
+from ._common import ErrorPanel, close_panel, float_slider, freeze_layout, guarded, int_slider, log_slider, make_figure, section
 
 __all__ = ["Explorer", "EXPLORER_DEFAULTS"]
 
@@ -442,11 +442,7 @@ class Explorer(widgets.VBox):
     def close(self):
         """Stop the worker and close every widget."""
         self.stop()
-        for ctl in self.controls.values():
-            ctl.close()
-        self.figure.canvas.close()
-        self.errors.output.close()
-        self.status.close()
+        close_panel(self)
         super().close()
 
     # ------------------------------------------------------------------ callbacks

@@ -40,7 +40,7 @@ from ..physics import (
 )
 from ..plotting import COLORS
 from ..synthetic import TRUTHS, Truth
-from ._common import ErrorPanel, float_slider, freeze_layout, guarded, make_figure, section
+from ._common import ErrorPanel, close_panel, float_slider, freeze_layout, guarded, make_figure, section
 
 __all__ = ["Playground", "PARAMETERS", "playground_curves"]
 
@@ -330,9 +330,5 @@ class Playground(widgets.VBox):
 
     def close(self):
         """Close every widget."""
-        for ctl in self.controls.values():
-            ctl.close()
-        self.figure.canvas.close()
-        self.errors.output.close()
-        self.status.close()
+        close_panel(self)
         super().close()
