@@ -89,7 +89,13 @@ class FitConfig:
         Steps per jitted call (``lax.scan`` length); also how often the
         callback is called.
     restarts : int
-        Independent seeds fitted side by side (vmapped).
+        Independent seeds fitted side by side (vmapped). The result reports
+        the mean over restarts whose χ²_red is within ``ACCEPT_RATIO`` of the
+        best and their spread (``*_std``). The spread measures how far the data
+        leave the decomposition into Σ11 and W undetermined *within this
+        model*; it is not the statistical error from the noise (refit
+        resampled data for that) nor a systematic error from a wrong ε_k,
+        resolution or temperature.
     seed : int
         Seed of the first restart's initialisation.
     smoothness, gap_penalty, gap_limit, l2 : float
