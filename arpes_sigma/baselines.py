@@ -40,8 +40,6 @@ def _norman_params(p):
 
 
 def _norman_curves(p, prob, hyper):
-    from .physics.greens import nambu_g11  # noqa: F401  (same conventions)
-
     g1, d, g0 = _norman_params(p)
     grid = prob["grid"]
     eps = prob["eps"][:, None]
@@ -109,10 +107,17 @@ def fit_normal_only(data, config):
     return fit(data, config.replace(anomalous=False, baselines=False))
 
 
-def fit_baselines(data, config) -> dict:
-    """Reduced χ² of both baselines: ``{"norman": ..., "normal_only": ...}``."""
+def fit_baselines(data, config, fitter=None) -> dict:
+    """Reduced χ² of both baselines: ``{"norman": ..., "normal_only": ...}``.
+
+    ``fitter`` — the main fit's :class:`~arpes_sigma.fit.Fitter`, if there is
+    one — lends its prepared data and settings to the Norman fit, so the data
+    are not validated and prepared again.
+    """
     from .fit import Fitter
 
-    norman = fit_norman(Fitter(data, config.replace(baselines=False, restarts=1)))
+    if fitter is None:
+        fitter = Fitter(data, config.replace(baselines=False, restarts=1))
+    norman = fit_norman(fitter)
     normal = fit_normal_only(data, config.replace(restarts=1))
     return {"norman": norman.chi2_reduced, "normal_only": normal.chi2_reduced}

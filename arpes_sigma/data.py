@@ -25,7 +25,6 @@ import math
 import os
 import re
 import struct
-import tempfile
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,7 +33,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .errors import ArpesDataError
+from .io.writers import to_netcdf_atomic  # noqa: F401  (re-exported)
+from .errors import ArpesDataError, describe
 
 __all__ = [
     "ENERGY_DIMS",
@@ -79,13 +79,6 @@ NEGATIVE_WARN_FRACTION = 0.05
 # small helpers
 # --------------------------------------------------------------------------
 
-def _short(exc: BaseException, limit: int = 160) -> str:
-    """One-line, length-limited description of an exception for a message."""
-    text = " ".join(str(exc).split())
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    name = type(exc).__name__
-    return f"{name}: {text}" if text else name
 
 
 def _fmt(x: float) -> str:
@@ -545,7 +538,7 @@ def _read_netcdf(path: Path, variable: str | None) -> xr.DataArray:
         with open(path, "rb") as f:
             magic = f.read(4)
     except OSError as exc:
-        raise ArpesDataError(f"could not open {path} ({_short(exc)}); check permissions") from None
+        raise ArpesDataError(f"could not open {path} ({describe(exc)}); check permissions") from None
     # netCDF-4 / HDF5 through h5netcdf; classic netCDF-3 ("CDF\x01"/"CDF\x02") through scipy.
     if magic[:3] == b"CDF":
         opts: dict = {"engine": "scipy"}
@@ -556,7 +549,7 @@ def _read_netcdf(path: Path, variable: str | None) -> xr.DataArray:
             ds = ds.load()
     except Exception as exc:  # h5py OSError, h5netcdf ValueError, ...
         raise ArpesDataError(
-            f"could not read {path} as netCDF ({_short(exc)}); the file may be truncated "
+            f"could not read {path} as netCDF ({describe(exc)}); the file may be truncated "
             f"or not netCDF/HDF5") from None
     if "eps_k" in ds.data_vars:
         ds = ds.set_coords("eps_k")
@@ -735,7 +728,7 @@ def _read_ibw(path: Path) -> xr.DataArray:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ArpesDataError(f"could not open {path} ({_short(exc)}); check permissions") from None
+        raise ArpesDataError(f"could not open {path} ({describe(exc)}); check permissions") from None
     _igor_precheck(path, raw)
     import io
 
@@ -743,7 +736,7 @@ def _read_ibw(path: Path) -> xr.DataArray:
         wave = binarywave.load(io.BytesIO(raw))["wave"]
     except Exception as exc:
         raise ArpesDataError(
-            f"could not read {path} as an Igor binary wave ({_short(exc)}); the file may be "
+            f"could not read {path} as an Igor binary wave ({describe(exc)}); the file may be "
             f"truncated or not .ibw") from None
     return _wave_to_dataarray(wave, path)
 
@@ -755,7 +748,7 @@ def _read_pxt(path: Path, variable: str | None) -> xr.DataArray:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ArpesDataError(f"could not open {path} ({_short(exc)}); check permissions") from None
+        raise ArpesDataError(f"could not open {path} ({describe(exc)}); check permissions") from None
     ok = len(raw) >= 8
     if ok:
         for order in "<>":
@@ -775,7 +768,7 @@ def _read_pxt(path: Path, variable: str | None) -> xr.DataArray:
         records, _fs = packed.load(io.BytesIO(raw))
     except Exception as exc:
         raise ArpesDataError(
-            f"could not read {path} as an Igor packed experiment ({_short(exc)}); the file may "
+            f"could not read {path} as an Igor packed experiment ({describe(exc)}); the file may "
             f"be truncated or not .pxt") from None
     waves = [r.wave["wave"] for r in records if isinstance(r, WaveRecord)]
     names = [_igor_text(w["wave_header"].get("bname", b"")) for w in waves]
@@ -812,7 +805,7 @@ def _read_text(path: Path) -> xr.DataArray:
             f"could not read {path} as text (not UTF-8); the file may be binary or "
             f"use another encoding, save it as UTF-8 text") from None
     except OSError as exc:
-        raise ArpesDataError(f"could not open {path} ({_short(exc)}); check permissions") from None
+        raise ArpesDataError(f"could not open {path} ({describe(exc)}); check permissions") from None
     meta: dict = {}
     rows: list[tuple[int, str]] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
@@ -1012,144 +1005,13 @@ def load(path, *, eps_k=None, sample_temp: float | None = None,
         raise
     except Exception as exc:  # safety net: no reader traceback reaches the user
         raise ArpesDataError(
-            f"could not read {p} as {ext} ({_short(exc)}); the file may be corrupt or in an "
+            f"could not read {p} as {ext} ({describe(exc)}); the file may be corrupt or in an "
             f"unexpected layout, open it yourself and pass an xarray.DataArray to validate()"
         ) from None
     if validate:
         return _validate_da(da, eps_k=eps_k, sample_temp=sample_temp,
                             energy_resolution=energy_resolution)
     return _apply_raw_overrides(da, eps_k, sample_temp, energy_resolution)
-
-
-# --------------------------------------------------------------------------
-# writing
-# --------------------------------------------------------------------------
-
-def _split_complex(ds: xr.Dataset) -> xr.Dataset:
-    """Replace complex data variables by real ``re_<name>`` / ``im_<name>`` pairs."""
-    for name, c in ds.coords.items():
-        if np.iscomplexobj(c.values):
-            raise ArpesDataError(
-                f"coordinate '{name}' is complex; store its real and imaginary parts as "
-                f"separate real coordinates before writing")
-    out = {}
-    for name, var in ds.data_vars.items():
-        if np.iscomplexobj(var.values):
-            for prefix, part in (("re_", var.real), ("im_", var.imag)):
-                new = f"{prefix}{name}"
-                if new in ds.data_vars:
-                    raise ArpesDataError(
-                        f"cannot split complex variable '{name}': '{new}' already exists; "
-                        f"rename one of them")
-                part = part.copy()
-                part.attrs = dict(var.attrs)
-                out[new] = part
-        else:
-            out[name] = var
-    return xr.Dataset(out, coords=ds.coords, attrs=ds.attrs)
-
-
-def _file_mode(target: Path) -> int:
-    """Permission bits for a new file: the old file's, else 0o666 minus the umask."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        mask = os.umask(0o022)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def to_netcdf_atomic(obj, path, *, protect: Iterable = ()) -> Path:
-    """Write a Dataset/DataArray to netCDF (h5netcdf) without ever leaving a half file.
-
-    The data are written to a temporary file in the target directory and
-    moved over ``path`` with :func:`os.replace` only once complete; on any
-    failure the temporary file is removed and an existing ``path`` is left
-    untouched.
-
-    Parameters
-    ----------
-    obj : xarray.Dataset or xarray.DataArray
-        What to write. Complex data variables are stored as real
-        ``re_<name>`` and ``im_<name>`` variables (netCDF has no complex type
-        that other tools read); a complex unnamed DataArray becomes
-        ``re_data`` / ``im_data``.
-    path : str or os.PathLike
-        Target file. Its directory must already exist.
-    protect : iterable of str or os.PathLike, optional
-        Files that must never be overwritten (typically the input data);
-        writing to any of them (same file after resolving links) is refused.
-
-    Returns
-    -------
-    pathlib.Path
-        The written path.
-
-    Raises
-    ------
-    ArpesDataError
-        Missing directory, a protected target, complex coordinates, or any
-        write failure (message says what went wrong).
-    """
-    target = Path(os.fspath(path)).expanduser()
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise ArpesDataError(
-            f"output directory {parent} does not exist; create it first (mkdir -p {parent}) "
-            f"or choose another path")
-    if target.is_dir():
-        raise ArpesDataError(f"output path {target} is a directory; give a file name")
-    if isinstance(protect, (str, os.PathLike)):
-        protect = (protect,)
-    resolved = target.resolve()
-    for q in protect:
-        qp = Path(os.fspath(q)).expanduser()
-        same = qp.resolve() == resolved
-        if not same and qp.exists() and target.exists():
-            try:
-                same = os.path.samefile(qp, target)
-            except OSError:
-                same = False
-        if same:
-            raise ArpesDataError(
-                f"refusing to overwrite the input file {target}; choose a different output path")
-
-    if isinstance(obj, xr.DataArray):
-        if np.iscomplexobj(obj.values):
-            ds = _split_complex(obj.to_dataset(name=obj.name if obj.name is not None else "data"))
-        else:
-            ds = None
-    elif isinstance(obj, xr.Dataset):
-        ds = _split_complex(obj)
-    else:
-        raise ArpesDataError(
-            f"to_netcdf_atomic() writes xarray Datasets or DataArrays, got {type(obj).__name__}")
-
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-        os.close(fd)
-    except OSError as exc:
-        raise ArpesDataError(
-            f"could not create a file in {parent} ({_short(exc)}); check permissions and "
-            f"disk space") from None
-    try:
-        if ds is None:
-            obj.to_netcdf(tmp, engine="h5netcdf")
-        else:
-            ds.to_netcdf(tmp, engine="h5netcdf")
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, (KeyboardInterrupt, SystemExit, ArpesDataError)):
-            raise
-        raise ArpesDataError(
-            f"could not write {target} ({_short(exc)}); nothing was overwritten, check disk "
-            f"space, permissions and that attrs are strings or numbers") from None
-    return target
 
 
 # --------------------------------------------------------------------------

@@ -40,6 +40,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from flax import nnx
 
 from .errors import ArpesDataError, ConfigError
 from .model import ModelSpec, SelfEnergyModel, init_states, model_graphdef
@@ -490,14 +491,14 @@ def window_mask(omega, window):
 class _Engine:
     """Compiled step functions for one static shape; shared by every Fitter with that shape."""
 
-    def __init__(self, graphdef, restarts, steps_per_call):
+    def __init__(self, graphdef, steps_per_call):
         self.graphdef = graphdef
         self.traces = 0
         self.tx = optax.scale_by_adam()
         self.init_opt = jax.jit(jax.vmap(self.tx.init))
 
         def loss_fn(state, prob, hyper):
-            m = nnx_merge(graphdef, state)
+            m = nnx.merge(graphdef, state)
             curves = _model_curves(m, prob, hyper)
             chi2n, chi2, fitted = data_term(curves, prob, hyper)
             terms = priors(m, hyper)
@@ -528,7 +529,7 @@ class _Engine:
         self.run_chunk = jax.jit(jax.vmap(chunk, in_axes=(0, None, None)))
 
         def evaluate(state, prob, hyper):
-            m = nnx_merge(graphdef, state)
+            m = nnx.merge(graphdef, state)
             curves = _model_curves(m, prob, hyper)
             chi2n, chi2, fitted = data_term(curves, prob, hyper)
             s11, s22, w = m(prob["omega"])
@@ -537,19 +538,13 @@ class _Engine:
         self.evaluate = jax.jit(jax.vmap(evaluate, in_axes=(0, None, None)))
 
 
-def nnx_merge(graphdef, state):
-    from flax import nnx
-
-    return nnx.merge(graphdef, state)
-
-
 _ENGINES: dict = {}
 
 
 def _engine_for(config: FitConfig, graphdef):
     key = config.static_key()
     if key not in _ENGINES:
-        _ENGINES[key] = _Engine(graphdef, config.restarts, config.steps_per_call)
+        _ENGINES[key] = _Engine(graphdef, config.steps_per_call)
     return _ENGINES[key]
 
 
@@ -606,6 +601,7 @@ class Fitter:
         self.step = 0
         self.history: list[np.ndarray] = []
         self.status = "initialised"
+        self._evaluated = None
         self._t0 = time.perf_counter()
 
     def update(self, **changes):
@@ -651,7 +647,17 @@ class Fitter:
         )
 
     def _evaluate_best(self):
-        return self.engine.evaluate(self.carry[2], self.prob, self.hyper)
+        """The best parameters of each restart evaluated on the data.
+
+        Cached for the current (carry, hyper) objects, so ``run()`` followed by
+        ``result()`` evaluates once; any step or setting change replaces those
+        objects and so recomputes.
+        """
+        cached = self._evaluated
+        if cached is None or cached[0] is not self.carry or cached[1] is not self.hyper:
+            cached = (self.carry, self.hyper, self.engine.evaluate(self.carry[2], self.prob, self.hyper))
+            self._evaluated = cached
+        return cached[2]
 
     def _n_free(self):
         spec = self.config.model_spec()
@@ -694,7 +700,7 @@ class Fitter:
         sn, sn_std = mean_std(s11)
         sa, sa_std = mean_std(w)
         st, st_std = mean_std(stot)
-        m = nnx_merge(self.engine.graphdef, jax.tree.map(lambda x: x[ib], self.carry[2]))
+        m = nnx.merge(self.engine.graphdef, jax.tree.map(lambda x: x[ib], self.carry[2]))
         v, lev, d, gam = (np.asarray(a).tolist() for a in m.poles())
         sign = -1.0 if np.asarray(ev["w"])[ib, i0].real < 0 else 1.0
         params = {
@@ -771,5 +777,5 @@ def fit(data, config: FitConfig | None = None, *, callback: Callable[[FitProgres
     if config.baselines:
         from .baselines import fit_baselines
 
-        baseline_chi2 = fit_baselines(data, config)
+        baseline_chi2 = fit_baselines(data, config, fitter=fitter)
     return fitter.result(baselines=baseline_chi2)

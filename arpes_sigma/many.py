@@ -65,7 +65,6 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -73,6 +72,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .io.writers import atomic_write
 from .errors import ArpesDataError, ConfigError
 
 __all__ = [
@@ -453,24 +453,13 @@ def read_manifest(out) -> dict | None:
 
 
 def _write_json_atomic(path: Path, obj) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "w") as f:
+    def write(tmp):
+        with open(tmp, "w") as f:
             json.dump(obj, f, indent=1)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    atomic_write(path, write)
 
 
 @contextlib.contextmanager
@@ -717,7 +706,6 @@ def fit_many(
     da, source = _as_dataarray(data, variable)
     dim = _slice_dim(da, by)
     slices, coord = _slices(da, dim)
-    n = len(slices)
     fp = _fingerprint(da, dim, config)
     out_dim = "sample_temp" if dim in TEMPERATURE_DIMS else dim  # one name for temperature series
     coord_attrs = dict(da[dim].attrs) if dim in da.coords else {}

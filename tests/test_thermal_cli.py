@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 
 from arpes_sigma.errors import ConfigError
-from arpes_sigma.thermal.cli import register
+from arpes_sigma.cli.thermal import register
 
 
 def _parse(argv):

@@ -288,7 +288,6 @@ class Playground(widgets.VBox):
         t0 = time.perf_counter()
         v = self.values()
         out = _evaluate(v, self._arrays)
-        e = self.omega
         energy = float(np.hypot(v["eps_f"], v["D"]))
         with self.figure.canvas.draw_lock:
             img = out["image"]

@@ -54,7 +54,7 @@ def _enable_compile_cache():
 
 
 def _check_output(path, *, inputs=(), suffixes=(".nc",)):
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     if path is None:
         return None
@@ -70,7 +70,7 @@ def _check_output(path, *, inputs=(), suffixes=(".nc",)):
 
 
 def _config_from(args):
-    from .fit import FitConfig
+    from ..fit import FitConfig
 
     kw = {}
     for name, attr in (("hidden", "n_poles"), ("restarts", "restarts"), ("steps", "steps"), ("seed", "seed"),
@@ -88,8 +88,8 @@ def _config_from(args):
 def _run_fit(data, config, quiet, desc):
     import dataclasses
 
-    from .baselines import fit_baselines
-    from .fit import fit
+    from ..baselines import fit_baselines
+    from ..fit import fit
 
     bar = _Progress(config.steps, quiet, desc)
     try:
@@ -115,14 +115,14 @@ def _report(result, out, figure, quiet):
 
 
 def _write_figure(result, path, truth=None):
-    from .plotting import result_figure, save_figure
+    from ..plotting import result_figure, save_figure
 
     fig, _ = result_figure(result, truth=truth)
     save_figure(fig, path)
 
 
 def cmd_fit(args):
-    from .data import load
+    from ..data import load
 
     out = _check_output(args.out, inputs=[args.input])
     fig_path = _check_output(args.figure, inputs=[args.input], suffixes=(".png", ".pdf", ".svg")) if args.figure else None
@@ -138,7 +138,7 @@ def cmd_fit(args):
 
 
 def cmd_demo(args):
-    from .synthetic import default_spectrum
+    from ..synthetic import default_spectrum
 
     folder = os.path.abspath(args.out_dir)
     os.makedirs(folder, exist_ok=True)
@@ -190,13 +190,13 @@ def build_parser():
     p.set_defaults(func=cmd_fit)
 
     try:
-        from .many import register as register_many
+        from ..many import register as register_many
 
         register_many(sub)
     except ImportError:
         pass
     try:
-        from .thermal.cli import register as register_thermal
+        from .thermal import register as register_thermal
 
         register_thermal(sub)
     except ImportError:
@@ -206,7 +206,7 @@ def build_parser():
 
 def main(argv=None):
     """Entry point; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
-    from .errors import ArpesDataError, ConfigError
+    from ..errors import ArpesDataError, ConfigError
 
     parser = build_parser()
     args = parser.parse_args(argv)

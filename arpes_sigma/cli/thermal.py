@@ -27,8 +27,8 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 
+from ..io.writers import to_netcdf_atomic
 from ..errors import ConfigError
 
 __all__ = ["register", "run", "build_config"]
@@ -122,8 +122,8 @@ def build_config(args):
     ConfigError
         With a one-line message naming the bad option and the fix.
     """
-    from .models import J1J2Square, TransverseFieldIsing
-    from .purified import PurifiedConfig
+    from ..thermal.models import J1J2Square, TransverseFieldIsing
+    from ..thermal.purified import PurifiedConfig
 
     model_name = str(args.model).lower()
     if model_name not in ("tfim", "j1j2"):
@@ -201,19 +201,6 @@ def _dataset(model, result, reference, config_json):
     return ds
 
 
-def _write_atomic(ds, out):
-    folder = os.path.dirname(out)
-    fd, tmp = tempfile.mkstemp(prefix=".thermal-", suffix=".nc.tmp", dir=folder)
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def run(args):
     """Run the ``thermal`` subcommand.
 
@@ -231,8 +218,8 @@ def run(args):
 
     from tqdm.auto import tqdm
 
-    from .exact import ed_tfim, exact_reference
-    from .purified import purified_thermal
+    from ..thermal.exact import ed_tfim, exact_reference
+    from ..thermal.purified import purified_thermal
 
     quiet = bool(getattr(args, "quiet", False))
     bar = tqdm(total=1, desc="thermal", unit="step", disable=quiet, leave=False)
@@ -264,7 +251,7 @@ def run(args):
         },
         default=float,
     )
-    _write_atomic(_dataset(model, result, reference, config_json), out)
+    to_netcdf_atomic(_dataset(model, result, reference, config_json), out)
     if not quiet:
         print(f"wrote {out}: {len(temperatures)} temperatures, method {result.method}, {result.seconds:.1f} s")
     return 0

@@ -171,21 +171,9 @@ def update_result_figure(art, result, k_index=None):
 def save_figure(fig, path, *, dpi=110):
     """Save ``fig`` to ``path`` atomically (temp file in the same folder, then rename)."""
     import os
-    import tempfile
 
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    suffix = os.path.splitext(path)[1] or ".png"
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=dpi)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    from ..io.writers import atomic_write
+
+    suffix = os.path.splitext(os.fspath(path))[1] or ".png"
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi), suffix=suffix)
+    return os.fspath(path)
