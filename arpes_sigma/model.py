@@ -13,13 +13,21 @@ plus a static gap and a smooth normal background produced by a neural network:
 
 (uniform nodes x_j on [−Ω, Ω], widths Γ_j = 1.5 Δx)
 
-Constraints are *inside* ``__call__``, not penalties: γ_l, Γ_j, Γ0 > 0 and
+Constraints are *inside* the model, not penalties: γ_l, Γ_j, Γ0 > 0 and
 ρ_j ≥ 0 through softplus, and each hidden fermion contributes a rank-one
 positive-semidefinite residue matrix (see :mod:`arpes_sigma.physics.hidden_fermion`).
 So for every parameter value Σ̂ is analytic in the upper half plane,
 Im Σ11 ≤ 0, (Im W)² ≤ Im Σ11 · Im Σ22 and Σ22(ω) = −Σ11(−ω)*.
 
-Parameters are stored in units of ``ENERGY_SCALE`` (0.1 eV) so that Adam's step
+Two faces of one model:
+
+* :class:`SelfEnergyModel`, a Flax NNX module (``model(omega)``), for users;
+* pure functions on the parameter pytree (:func:`init_params`,
+  :func:`self_energy`, :func:`poles`, ...) that the fit compiles. The
+  module's ``__call__`` is :func:`self_energy` on its own parameters, so
+  both give the same numbers; the fit never traces the NNX object graph.
+
+Parameters are stored in units of ``ENERGY_SCALE`` (0.1 eV) so that a step
 size means the same for every energy.
 """
 
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -35,12 +44,29 @@ from flax import nnx
 from .errors import ConfigError
 from .physics.hidden_fermion import background_sigma, hidden_fermion_sigma
 
-__all__ = ["ENERGY_SCALE", "ModelSpec", "SelfEnergyModel", "init_state", "init_states", "model_graphdef", "apply_state"]
+__all__ = [
+    "ENERGY_SCALE",
+    "MIN_WIDTH",
+    "ModelSpec",
+    "Params",
+    "SelfEnergyModel",
+    "background_density",
+    "components",
+    "floor",
+    "gap",
+    "init_params",
+    "n_params",
+    "poles",
+    "self_energy",
+]
 
 #: eV per unit of a stored energy parameter.
 ENERGY_SCALE = 0.1
 #: Smallest pole width (eV); keeps poles finite on a discrete grid.
 MIN_WIDTH = 0.002
+
+#: The parameter pytree: a dict of arrays (``layers`` a list of {kernel, bias}).
+Params = dict[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +96,7 @@ class ModelSpec:
     omega_max: float = 0.6
     anomalous: bool = True
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         checks = [
             ("n_poles", self.n_poles, 1, 32),
             ("width", self.width, 1, 256),
@@ -83,117 +109,177 @@ class ModelSpec:
         if not 0.05 <= float(self.omega_max) <= 5.0:
             raise ConfigError(f"omega_max={self.omega_max!r} eV is out of range; use 0.05–5 eV")
 
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Input/output sizes of the background network's layers, [1, width, …, width, 1]."""
+        return [1] + [self.width] * self.depth + [1]
 
+
+# --------------------------------------------------------------------------
+# pure functions on the parameter pytree
+# --------------------------------------------------------------------------
+def init_params(spec: ModelSpec, key: jax.Array) -> Params:
+    """A fresh parameter pytree (jit/vmap friendly in ``key``).
+
+    Hidden fermions start spread over ±0.15 eV with random pairing (zero for
+    the normal-only model); the network layers start with LeCun-normal
+    kernels and zero biases.
+    """
+    n = spec.n_poles
+    k1, k2, k3, k4, k5 = jax.random.split(key, 5)
+    init = jax.nn.initializers.lecun_normal()
+    sizes = spec.layer_sizes
+    layer_keys = jax.random.split(k5, len(sizes) - 1)
+    layers = [
+        {"kernel": init(kk, (a, b), jnp.float32), "bias": jnp.zeros((b,), jnp.float32)}
+        for kk, a, b in zip(layer_keys, sizes[:-1], sizes[1:], strict=True)
+    ]
+    return {
+        "level": jax.random.uniform(k1, (n,), minval=-1.5, maxval=1.5),
+        "pairing": (0.3 * jax.random.normal(k2, (n,))) if spec.anomalous else jnp.zeros((n,)),
+        "coupling": 0.3 + 0.4 * jax.random.uniform(k3, (n,)),
+        "width_raw": -2.0 + 0.5 * jax.random.normal(k4, (n,)),
+        "static_gap": jnp.asarray(0.1 if spec.anomalous else 0.0, dtype=jnp.float32),
+        "floor_raw": jnp.asarray(-2.0, dtype=jnp.float32),
+        "layers": layers,
+    }
+
+
+def poles(params: Params, spec: ModelSpec) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """Hidden-fermion parameters in eV: (V, ε, D, γ), each shape (n_poles,)."""
+    s = ENERGY_SCALE
+    d = params["pairing"] * s if spec.anomalous else jnp.zeros_like(params["pairing"])
+    gamma = MIN_WIDTH + s * jax.nn.softplus(params["width_raw"])
+    return params["coupling"] * s, params["level"] * s, d, gamma
+
+
+def gap(params: Params, spec: ModelSpec) -> jax.Array:
+    """Static real gap Δ0 in eV (0 for the normal-only model)."""
+    return params["static_gap"] * ENERGY_SCALE if spec.anomalous else jnp.zeros((), params["static_gap"].dtype)
+
+
+def floor(params: Params) -> jax.Array:
+    """Frequency-independent scattering rate Γ0 (eV, ≥ 0)."""
+    return ENERGY_SCALE * jax.nn.softplus(params["floor_raw"])
+
+
+def background_grid(spec: ModelSpec) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Scaled node positions u_j ∈ [−1, 1], nodes x_j = Ω u_j (eV) and spacings Δx_j (eV)."""
+    u = jnp.linspace(-1.0, 1.0, spec.n_background)
+    x = spec.omega_max * u
+    return u, x, jnp.full_like(x, x[1] - x[0])
+
+
+def background_density(params: Params, spec: ModelSpec) -> tuple[jax.Array, jax.Array]:
+    """Nodes x_j (eV) and the non-negative spectral density −Im Σ_bg/π there (eV)."""
+    u, x, _ = background_grid(spec)
+    h = u[:, None]
+    layers = params["layers"]
+    for layer in layers[:-1]:
+        h = jnp.tanh(h @ layer["kernel"] + layer["bias"])
+    out = h @ layers[-1]["kernel"] + layers[-1]["bias"]
+    return x, jax.nn.softplus(out[:, 0] - 1.0) * 0.02
+
+
+def components(params: Params, spec: ModelSpec, omega: jax.Array) -> dict[str, Any]:
+    """Separate contributions, each complex of shape (E,), eV.
+
+    Returns
+    -------
+    dict
+        ``poles`` (Σ11, Σ22, W of the hidden fermions), ``background``
+        (Σ11, Σ22 of the network background plus −iΓ0) and ``gap`` (Δ0).
+    """
+    v, eps, d, gamma = poles(params, spec)
+    p11, p22, pw = hidden_fermion_sigma(omega, v, eps, d, gamma)
+    _, _, dx = background_grid(spec)
+    x, density = background_density(params, spec)
+    b11, b22 = background_sigma(omega, x, density * dx, 1.5 * dx)
+    f = 1j * floor(params)
+    return {"poles": (p11, p22, pw), "background": (b11 - f, b22 - f), "gap": gap(params, spec)}
+
+
+def self_energy(params: Params, spec: ModelSpec, omega: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Σ11(ω), Σ22(ω), W(ω) of the model, complex arrays of shape (E,), eV."""
+    c = components(params, spec, omega)
+    p11, p22, pw = c["poles"]
+    b11, b22 = c["background"]
+    return p11 + b11, p22 + b22, pw + c["gap"]
+
+
+def n_params(spec: ModelSpec) -> int:
+    """Rough count of the model's effective free parameters, for the reduced χ².
+
+    Four per hidden fermion, the gap and the floor, and ``width`` per network
+    layer plus two (the background's weights are strongly tied by the
+    smoothness prior, so counting every weight would overstate the freedom).
+    """
+    return 4 * spec.n_poles + 2 + spec.width * (spec.depth + 2)
+
+
+@functools.lru_cache(maxsize=32)
+def batched_init(spec: ModelSpec):
+    """Jitted ``keys (R,) -> params`` stacked on axis 0 (one compilation per spec)."""
+    return jax.jit(jax.vmap(lambda key: init_params(spec, key)))
+
+
+# --------------------------------------------------------------------------
+# the Flax NNX face
+# --------------------------------------------------------------------------
 class SelfEnergyModel(nnx.Module):
-    """Causal, pairing-bounded Nambu self-energy (see the module docstring).
+    """Causal, pairing-bounded Nambu self-energy as a Flax NNX module (see the module docstring).
 
-    Call with frequencies ``omega`` (shape (E,), eV) to get
-    ``(sigma11, sigma22, w)``, complex arrays of shape (E,) in eV.
+    Call with frequencies ``omega`` (shape (E,), eV) to get ``(sigma11,
+    sigma22, w)``, complex arrays of shape (E,) in eV. The parameters are
+    :class:`flax.nnx.Param` leaves with the names of :func:`init_params`;
+    :meth:`params` returns them as the plain pytree the pure functions take.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    rngs : flax.nnx.Rngs
+        Uses the ``params`` stream.
+    params : dict, optional
+        Start from these values (e.g. a fitted parameter pytree) instead of a
+        random initialisation.
     """
 
-    def __init__(self, spec: ModelSpec, *, rngs: nnx.Rngs):
+    def __init__(self, spec: ModelSpec, *, rngs: nnx.Rngs, params: Params | None = None):
         self.spec = spec
-        n = spec.n_poles
-        key = rngs.params()
-        k1, k2, k3, k4 = jax.random.split(key, 4)
-        # hidden fermions spread over the occupied and unoccupied side
-        self.level = nnx.Param(jax.random.uniform(k1, (n,), minval=-1.5, maxval=1.5))
-        self.pairing = nnx.Param(
-            (0.3 * jax.random.normal(k2, (n,))) if spec.anomalous else jnp.zeros((n,))
-        )
-        self.coupling = nnx.Param(0.3 + 0.4 * jax.random.uniform(k3, (n,)))
-        self.width_raw = nnx.Param(-2.0 + 0.5 * jax.random.normal(k4, (n,)))
-        self.static_gap = nnx.Param(jnp.asarray(0.1 if spec.anomalous else 0.0, dtype=jnp.float32))
-        self.floor_raw = nnx.Param(jnp.asarray(-2.0, dtype=jnp.float32))
-        sizes = [1] + [spec.width] * spec.depth + [1]
+        p = init_params(spec, rngs.params()) if params is None else params
+        for name in ("level", "pairing", "coupling", "width_raw", "static_gap", "floor_raw"):
+            setattr(self, name, nnx.Param(jnp.asarray(p[name])))
         self.layers = nnx.List(
-            [nnx.Linear(a, b, rngs=rngs) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+            [nnx.Dict({"kernel": nnx.Param(jnp.asarray(lay["kernel"])), "bias": nnx.Param(jnp.asarray(lay["bias"]))})
+             for lay in p["layers"]]
         )
 
-    # -- pieces ------------------------------------------------------------
-    def poles(self):
+    def params(self) -> Params:
+        """The parameters as a plain pytree (the form :func:`self_energy` takes)."""
+        out = {name: getattr(self, name)[...] for name in ("level", "pairing", "coupling", "width_raw",
+                                                             "static_gap", "floor_raw")}
+        out["layers"] = [{"kernel": lay["kernel"][...], "bias": lay["bias"][...]} for lay in self.layers]
+        return out
+
+    def poles(self) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
         """Hidden-fermion parameters in eV: (V, ε, D, γ), each shape (n_poles,)."""
-        s = ENERGY_SCALE
-        d = self.pairing[...] * s if self.spec.anomalous else jnp.zeros_like(self.pairing[...])
-        gamma = MIN_WIDTH + s * jax.nn.softplus(self.width_raw[...])
-        return self.coupling[...] * s, self.level[...] * s, d, gamma
+        return poles(self.params(), self.spec)
 
-    def gap(self):
-        """Static real gap Δ0 in eV (0 for the normal-only model)."""
-        return self.static_gap[...] * ENERGY_SCALE if self.spec.anomalous else jnp.asarray(0.0)
+    def gap(self) -> jax.Array:
+        """Static real gap Δ0 in eV."""
+        return gap(self.params(), self.spec)
 
-    def background_grid(self):
-        """Scaled node positions u_j ∈ [−1, 1], nodes x_j = Ω u_j (eV) and spacings Δx_j (eV)."""
-        spec = self.spec
-        u = jnp.linspace(-1.0, 1.0, spec.n_background)
-        x = spec.omega_max * u
-        return u, x, jnp.full_like(x, x[1] - x[0])
-
-    def background_density(self):
-        """Nodes x_j (eV) and the non-negative spectral density −Im Σ_bg/π there (eV)."""
-        u, x, _ = self.background_grid()
-        h = u[:, None]
-        for layer in self.layers[:-1]:
-            h = jnp.tanh(layer(h))
-        return x, jax.nn.softplus(self.layers[-1](h)[:, 0] - 1.0) * 0.02
-
-    def background_nodes(self):
-        """Nodes x_j (eV), weights ρ_j = density·Δx_j (eV², ≥ 0) and widths Γ_j = 1.5 Δx_j (eV)."""
-        _, _, dx = self.background_grid()
-        x, density = self.background_density()
-        return x, density * dx, 1.5 * dx
-
-    def floor(self):
+    def floor(self) -> jax.Array:
         """Frequency-independent scattering rate Γ0 (eV, ≥ 0)."""
-        return ENERGY_SCALE * jax.nn.softplus(self.floor_raw[...])
+        return floor(self.params())
 
-    def components(self, omega):
-        """Separate contributions, each complex shape (E,), eV.
+    def background_density(self) -> tuple[jax.Array, jax.Array]:
+        """Nodes x_j (eV) and the non-negative background density −Im Σ_bg/π (eV)."""
+        return background_density(self.params(), self.spec)
 
-        Returns a dict with ``poles`` (Σ11, Σ22, W of the hidden fermions),
-        ``background`` (Σ11, Σ22 of the network background plus −iΓ0) and
-        ``gap`` (Δ0).
-        """
-        v, eps, d, gamma = self.poles()
-        p11, p22, pw = hidden_fermion_sigma(omega, v, eps, d, gamma)
-        x, rho, width = self.background_nodes()
-        b11, b22 = background_sigma(omega, x, rho, width)
-        floor = 1j * self.floor()
-        return {"poles": (p11, p22, pw), "background": (b11 - floor, b22 - floor), "gap": self.gap()}
+    def components(self, omega: jax.Array) -> dict[str, Any]:
+        """Separate contributions; see :func:`components`."""
+        return components(self.params(), self.spec, omega)
 
-    def __call__(self, omega):
-        c = self.components(omega)
-        p11, p22, pw = c["poles"]
-        b11, b22 = c["background"]
-        return p11 + b11, p22 + b22, pw + c["gap"]
-
-
-def init_state(spec: ModelSpec, key):
-    """Graph definition and parameter state of a freshly initialised model.
-
-    ``key`` may be batched under ``jax.vmap`` to initialise several restarts.
-    """
-    model = SelfEnergyModel(spec, rngs=nnx.Rngs(params=key))
-    return nnx.split(model)
-
-
-@functools.lru_cache(maxsize=32)
-def _batched_init(spec: ModelSpec):
-    return jax.jit(jax.vmap(lambda key: init_state(spec, key)[1]))
-
-
-@functools.lru_cache(maxsize=32)
-def model_graphdef(spec: ModelSpec):
-    """The graph definition of a model of shape ``spec`` (no arrays are allocated)."""
-    abstract = nnx.eval_shape(lambda: SelfEnergyModel(spec, rngs=nnx.Rngs(params=0)))
-    return nnx.graphdef(abstract)
-
-
-def init_states(spec: ModelSpec, keys):
-    """Parameter states of ``len(keys)`` independent initialisations, stacked on axis 0 (jitted)."""
-    return _batched_init(spec)(keys)
-
-
-def apply_state(graphdef, state, omega):
-    """Pure function (jit/vmap friendly): Σ11, Σ22, W of the model with ``state``."""
-    return nnx.merge(graphdef, state)(omega)
+    def __call__(self, omega: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+        return self_energy(self.params(), self.spec, omega)

@@ -28,8 +28,8 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import jax  # noqa: E402
 
-from arpes_sigma.baselines import fit_norman  # noqa: E402
-from arpes_sigma.fit import FitConfig, Fitter  # noqa: E402
+from arpes_sigma import FitConfig, Fitter  # noqa: E402
+from arpes_sigma.fitting.baselines import fit_norman  # noqa: E402
 from arpes_sigma.synthetic import default_spectrum  # noqa: E402
 
 
@@ -61,11 +61,11 @@ def main():
     fit_wall = time.perf_counter() - t0
 
     ticks = []
-    jax.block_until_ready(f.engine.evaluate(f.carry[2], f.prob, f.hyper))
+    jax.block_until_ready(f.engine.evaluate(f.state.best_params, f.problem, f.settings))
     for i in range(50):
         f.update(window=(-0.3 + 0.001 * i, 0.03))
         t0 = time.perf_counter()
-        jax.block_until_ready(f.engine.evaluate(f.carry[2], f.prob, f.hyper))
+        jax.block_until_ready(f.engine.evaluate(f.state.best_params, f.problem, f.settings))
         ticks.append(time.perf_counter() - t0)
 
     t0 = time.perf_counter()

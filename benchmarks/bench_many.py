@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 
 
 def _series(n):
-    from arpes_sigma.series import make_temperature_series
+    from arpes_sigma.synthetic.series import make_temperature_series
 
     temps = np.linspace(20.0, 140.0, n)
     da, _ = make_temperature_series(temps, tc=90.0, eps_k=np.linspace(-0.15, 0.03, 7),
@@ -44,7 +44,10 @@ def _series(n):
 def _timed_cluster(da, config, workers, batch):
     from distributed import Client, LocalCluster
 
-    from arpes_sigma.many import _fit_task, _slices, fit_many, worker_environment
+    from arpes_sigma import fit_many
+    from arpes_sigma.many.cluster import worker_environment
+    from arpes_sigma.many.slices import split
+    from arpes_sigma.many.tasks import fit_task
 
     t0 = time.perf_counter()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -53,10 +56,10 @@ def _timed_cluster(da, config, workers, batch):
     client.wait_for_workers(workers)
     start_s = time.perf_counter() - t0
     try:
-        cuts, _ = _slices(da, "sample_temp")
+        cuts, _ = split(da, "sample_temp")
         items = [(i, cuts[i]) for i in range(batch)]
         t0 = time.perf_counter()
-        client.run(_fit_task, items, config, None, batch)  # compile on every worker
+        client.run(fit_task, items, config, None, batch)  # compile on every worker
         warm_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         res = fit_many(da, config, client=client, progress=False, batch_size=batch)
@@ -71,7 +74,7 @@ def _timed_cluster(da, config, workers, batch):
 
 
 def _timed_in_process(da, config):
-    from arpes_sigma.many import fit_many
+    from arpes_sigma import fit_many
 
     fit_many(da.isel(sample_temp=slice(0, 1)), config, client=False, progress=False)  # compile
     t0 = time.perf_counter()
@@ -89,8 +92,8 @@ def main():
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
-    from arpes_sigma.fit import FitConfig
-    from arpes_sigma.many import _cores
+    from arpes_sigma import FitConfig
+    from arpes_sigma.many.cluster import cores as _cores
 
     config = FitConfig(steps=args.steps, baselines=False)
     da = _series(args.slices)

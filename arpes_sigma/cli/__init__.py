@@ -1,5 +1,1 @@
-"""The ``arpes-sigma`` command (see :mod:`arpes_sigma.cli.main`)."""
-
-from .main import build_parser, main
-
-__all__ = ["build_parser", "main"]
+"""The ``arpes-sigma`` command (entry point :func:`arpes_sigma.cli.main.main`)."""

@@ -1,3 +1,5 @@
+"""``python -m arpes_sigma.cli`` runs the ``arpes-sigma`` command."""
+
 import sys
 
 from .main import main

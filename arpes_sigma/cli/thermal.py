@@ -28,8 +28,8 @@ import json
 import math
 import os
 
-from ..io.writers import to_netcdf_atomic
 from ..errors import ConfigError
+from ..io.writers import to_netcdf_atomic
 
 __all__ = ["register", "run", "build_config"]
 

@@ -47,6 +47,7 @@ J1–J2 Heisenberg model
 from __future__ import annotations
 
 import dataclasses
+
 import numpy as np
 import scipy.linalg
 

@@ -6,21 +6,16 @@
     No fitting: move the parameters of a hidden-fermion self-energy and watch
     A(k, ω), Σ11, W and the cancellation in Σ_tot.
 ``ThermalPanel``
-    Thermal states of purified Boltzmann machines (when that module is present).
+    Thermal states of purified Boltzmann machines.
 
-Figures are ipympl canvases made under ``plt.ioff()``; callbacks update
-artists with ``set_data`` + ``draw_idle`` and report errors in an
-:class:`ipywidgets.Output`.
+Widgets hold controls and few-line callbacks: read controls → call the library
+→ update the artists of a figure class of :mod:`arpes_sigma.plotting`. Figures
+are ipympl canvases made under ``plt.ioff()``; errors in callbacks are shown
+in an :class:`ipywidgets.Output`.
 """
 
 from .explorer import Explorer
 from .playground import Playground
+from .thermal_panel import ThermalPanel
 
-__all__ = ["Explorer", "Playground"]
-
-try:  # written separately; optional until it lands
-    from .thermal_panel import ThermalPanel
-except ImportError:
-    pass
-else:
-    __all__.append("ThermalPanel")
+__all__ = ["Explorer", "Playground", "ThermalPanel"]

@@ -1,13 +1,14 @@
 """The Explorer: fit Σ11(ω) and W(ω) interactively, with the fit running in a worker thread.
 
-Every callback is a few lines: read the controls → call :mod:`arpes_sigma.fit`
-→ update artists (``set_data`` + ``draw_idle``). Constraint weights, the
-energy window, the learning rate, temperature and resolution go through
-:meth:`arpes_sigma.fit.Fitter.update`, which never recompiles; the model size
-(hidden fermions, network width and depth), the number of restarts and the
-steps per update change compiled shapes and build a new
-:class:`~arpes_sigma.fit.Fitter` (compiled engines are cached per shape, so
-returning to an earlier size is instant).
+Every callback is a few lines: read the controls → call the library
+(:class:`arpes_sigma.Fitter`) → update the artists of
+:class:`arpes_sigma.plotting.explorer.ExplorerFigure` (``set_data`` +
+``draw_idle``). Constraint weights, the energy window, the learning rate,
+temperature and resolution go through :meth:`arpes_sigma.Fitter.update`, which
+never recompiles; the model size (hidden fermions, network width and depth),
+the number of restarts and the steps per update change compiled shapes and
+build a new :class:`~arpes_sigma.Fitter` (compiled engines are cached per
+shape, so returning to an earlier size is instant).
 
 The worker thread calls :meth:`Fitter.run` repeatedly and checks a
 :class:`threading.Event` between calls, so Stop takes effect after at most one
@@ -24,9 +25,20 @@ import time
 import ipywidgets as widgets
 import numpy as np
 
-from ..fit import FitConfig, Fitter
-from ..plotting import COLORS, result_figure, update_result_figure
-from ._common import ErrorPanel, close_panel, float_slider, freeze_layout, guarded, int_slider, log_slider, make_figure, section
+from ..fitting.config import FitConfig
+from ..fitting.fitter import Fitter
+from ..plotting.explorer import ExplorerFigure
+from ._common import (
+    ErrorPanel,
+    close_panel,
+    float_slider,
+    freeze_layout,
+    guarded,
+    int_slider,
+    log_slider,
+    make_figure,
+    section,
+)
 
 __all__ = ["Explorer", "EXPLORER_DEFAULTS"]
 
@@ -70,7 +82,7 @@ class Explorer(widgets.VBox):
     ----------
     data : xarray.DataArray
         A cut (dims ``k``, ``eV``) following the data contract
-        (see :func:`arpes_sigma.data.validate`).
+        (see :func:`arpes_sigma.validate`).
     config : FitConfig, optional
         Starting configuration; default ``FitConfig(**EXPLORER_DEFAULTS)``.
         Keep ``steps_per_call`` small (10–50) so that Stop answers quickly.
@@ -92,7 +104,9 @@ class Explorer(widgets.VBox):
         (EDC index); and the buttons ``run``, ``stop``, ``reset``.
     figure : matplotlib.figure.Figure
         On an ipympl canvas (``figure.canvas`` is a widget).
-    fitter : arpes_sigma.fit.Fitter
+    view : arpes_sigma.plotting.explorer.ExplorerFigure
+        The artists drawn into ``figure``.
+    fitter : arpes_sigma.Fitter
         The engine; replaced when the model size changes.
     errors : ErrorPanel
         ``errors.output`` is the :class:`ipywidgets.Output` holding callback errors.
@@ -126,11 +140,13 @@ class Explorer(widgets.VBox):
         self.status = widgets.HTML("initialising…")
         self._window_label = widgets.HTML(layout=widgets.Layout(margin="-0.3em 0 0.3em 9.5em"))
         self.errors = ErrorPanel(self.status)
-        eps = np.asarray(self.fitter.prob["eps"])
+        eps = np.asarray(self.fitter.problem.eps)
         k0 = int(np.argmin(np.abs(eps))) if k_index is None else int(k_index)
         self.controls = self._make_controls(k0)
         self.figure = make_figure(figsize, lock=self._draw_lock)
-        self._build_panels(self.fitter.result())
+        first = self.fitter.result()
+        self.view = ExplorerFigure(self.figure, first, noise=float(self.fitter.problem.noise), truth=truth, k_index=k0)
+        self._draw_result(first)
         freeze_layout(self.figure)
         self._connect()
         c = self.controls
@@ -152,13 +168,13 @@ class Explorer(widgets.VBox):
     # ------------------------------------------------------------------ controls
     def _make_controls(self, k0):
         c = self.fitter.config
-        omega = np.asarray(self.fitter.prob["omega"])
+        omega = np.asarray(self.fitter.problem.omega)
         lo, hi = float(omega.min()), float(omega.max())
         de = float(np.median(np.diff(omega)))
         window = c.window if c.window is not None else (lo, hi)
-        temp = float(self.fitter.meta["temperature"] if c.temperature is None else c.temperature)
-        res = float(self.fitter.meta["resolution"] if c.resolution is None else c.resolution)
-        n_k = int(np.asarray(self.fitter.prob["eps"]).size)
+        temp = float(self.fitter.info.temperature if c.temperature is None else c.temperature)
+        res = float(self.fitter.info.resolution if c.resolution is None else c.resolution)
+        n_k = self.fitter.problem.n_k
         ctl = {
             "smoothness": log_slider("smoothness", max(c.smoothness, 1e-4), -4, 2,
                                      tooltip="weight of the curvature prior on the background density"),
@@ -217,125 +233,28 @@ class Explorer(widgets.VBox):
         return out
 
     # ------------------------------------------------------------------ figure
-    def _build_panels(self, result):
-        fig = self.figure
-        left, right = fig.subfigures(1, 2, width_ratios=[2.1, 1.0])
-        k = self.controls["k"].value
-        _, self._art = result_figure(result, truth=self.truth, k_index=k, fig=left)
-        axes = self._art["axes"]
-        omega = result.omega
-        # energy window: shaded outside on the EDC panel
-        self._shade = [axes[0, 0].axvspan(omega[0], omega[0], color="0.6", alpha=0.25, lw=0, zorder=0)
-                       for _ in range(2)]
-        # cancellation panel: mark the peaks
-        ax_c = axes[1, 1]
-        (m_n,) = ax_c.plot([], [], "v", color=COLORS["normal"], ms=7)
-        (m_a,) = ax_c.plot([], [], "^", color=COLORS["anomalous"], ms=7)
-        (m_t,) = ax_c.plot([], [], "o", mfc="none", mec=COLORS["total"], ms=8, mew=1.5)
-        self._marks = {"normal": m_n, "anomalous": m_a, "total": m_t}
-        self._mark_text = ax_c.text(0.02, 0.97, "", transform=ax_c.transAxes, ha="left", va="top", fontsize=7)
-        # right column: normalised residual image and loss curves
-        ax_r, ax_l = right.subplots(2, 1)
-        noise = float(np.asarray(self.fitter.prob["noise"]))
-        n_k = result.intensity.shape[0]
-        self._residual = ax_r.imshow(
-            (result.intensity - result.model_intensity) / noise, origin="lower", aspect="auto", cmap="RdBu_r",
-            vmin=-4, vmax=4, extent=(omega[0], omega[-1], -0.5, n_k - 0.5), interpolation="nearest",
-        )
-        right.colorbar(self._residual, ax=ax_r, shrink=0.8, label="(data − fit)/σ")
-        self._win_lines = [ax_r.axvline(x, color="k", lw=0.8, ls="--") for x in (omega[0], omega[-1])]
-        self._k_line = ax_r.axhline(k, color="k", lw=0.8, ls=":")
-        ax_r.set_xlabel("ω − E_F (eV)")
-        ax_r.set_ylabel("EDC (k index)")
-        ax_r.set_title("residual, k–ω", fontsize=9)
-        ax_l.set_yscale("log")
-        ax_l.set_xlabel("step")
-        ax_l.set_ylabel("loss")
-        ax_l.set_title("loss (each restart)", fontsize=9)
-        self._ax_loss = ax_l
-        self._loss_lines = []
-        self._draw_result(result)
-
     def _draw_result(self, result):
         """Push ``result`` into every artist (caller holds no lock)."""
+        with self._fit_lock:
+            steps = np.asarray(self._loss_steps, dtype=float)
+            values = np.asarray(self._loss_values, dtype=float).reshape(len(steps), self.fitter.config.restarts)
+            window = self.fitter.config.window
         with self._draw_lock:
-            k = int(self.controls["k"].value)
-            update_result_figure(self._art, result, k)
-            self._draw_bands(result)
-            self._draw_marks(result, k)
-            self._draw_window()
-            noise = float(np.asarray(self.fitter.prob["noise"]))
-            self._residual.set_data((result.intensity - result.model_intensity) / noise)
-            self._k_line.set_ydata([k, k])
-            self._draw_loss()
-            axes = self._art["axes"]
-            axes[0, 0].set_title(f"data vs fit, step {result.steps}, χ²_red = {result.chi2_reduced:.3f}", fontsize=9)
-            axes[1, 1].set_title(f"cancellation at ε_k = {result.eps_k[k]:+.3f} eV (EDC {k})", fontsize=9)
+            self.view.draw(result, self.controls["k"].value, window, steps, values)
+            self._show_window(result.omega, window)
         self.last_result = result
         self.figure.canvas.draw_idle()
 
-    def _draw_bands(self, result):
-        axes = self._art["axes"]
-        parts = (("normal", axes[0, 1], result.sigma_normal, result.sigma_normal_std),
-                 ("anomalous", axes[1, 0], result.sigma_anomalous, result.sigma_anomalous_std))
-        for key, ax, value, std in parts:
-            band = self._art[key].pop("band", None)
-            if band is not None:
-                band.remove()
-            if std is not None:
-                self._art[key]["band"] = ax.fill_between(
-                    result.omega, value.imag - std.imag, value.imag + std.imag, color=COLORS[key], alpha=0.25, lw=0
-                )
-
-    def _draw_marks(self, result, k):
-        parts = result.cancellation(k)
-        omega = result.omega
-        occ = np.flatnonzero(omega < 0) if np.any(omega < 0) else np.arange(omega.size)
-        i_n = occ[np.argmin(parts["im_sigma_normal"][occ])]
-        i_a = occ[np.argmax(parts["im_anomalous_term"][occ])]
-        self._marks["normal"].set_data([omega[i_n]], [parts["im_sigma_normal"][i_n]])
-        self._marks["anomalous"].set_data([omega[i_a]], [parts["im_anomalous_term"][i_a]])
-        self._marks["total"].set_data([omega[i_n]], [parts["im_sigma_total"][i_n]])
-        self._mark_text.set_text(
-            f"at ω = {omega[i_n]:+.3f} eV: Im Σ11 = {parts['im_sigma_normal'][i_n]:.3f}, "
-            f"Im Σ_tot = {parts['im_sigma_total'][i_n]:.3f} eV"
-        )
-
-    def _draw_window(self):
-        omega = np.asarray(self.fitter.prob["omega"])
-        lo, hi = self.fitter.config.window if self.fitter.config.window is not None else (omega[0], omega[-1])
-        left, right = self._shade
-        left.set_x(omega[0])
-        left.set_width(max(lo - omega[0], 0.0))
-        right.set_x(hi)
-        right.set_width(max(omega[-1] - hi, 0.0))
-        for line, x in zip(self._win_lines, (lo, hi)):
-            line.set_xdata([x, x])
+    def _show_window(self, omega, window):
+        lo, hi = self.view.draw_window(omega, window)
         self._window_label.value = f"<small>χ² window {lo:+.3f} … {hi:+.3f} eV</small>"
-
-    def _draw_loss(self):
-        ax = self._ax_loss
-        with self._fit_lock:
-            n_r = self.fitter.config.restarts
-            steps = np.asarray(self._loss_steps, dtype=float)
-            values = np.asarray(self._loss_values, dtype=float).reshape(len(steps), n_r)
-        if len(self._loss_lines) != n_r:
-            for line in self._loss_lines:
-                line.remove()
-            self._loss_lines = [ax.plot([], [], lw=1.2, color=f"C{r % 10}")[0] for r in range(n_r)]
-        for r, line in enumerate(self._loss_lines):
-            y = values[:, r]
-            line.set_data(steps, np.where(np.isfinite(y) & (y > 0), y, np.nan))
-        if len(steps):
-            ax.relim()
-            ax.autoscale_view()
 
     # ------------------------------------------------------------------ running
     def step(self, n_calls: int = 1):
         """Advance the fit by ``n_calls`` × ``steps_per_call`` steps in the calling thread.
 
         Updates the figure after every call, like the worker does. Returns the
-        last :class:`~arpes_sigma.fit.FitProgress`.
+        last :class:`~arpes_sigma.fitting.fitter.FitProgress`.
         """
         progress = None
         for _ in range(int(n_calls)):
@@ -387,7 +306,7 @@ class Explorer(widgets.VBox):
         try:
             while not self._stop_event.is_set():
                 self._advance()
-                if self.fitter.dead.all():
+                if self.fitter.all_dead:
                     self._set_status(f"diverged at step {self.fitter.step}: lower the learning rate and Reset")
                     break
                 if self.fitter.step >= self._target_step:
@@ -435,7 +354,7 @@ class Explorer(widgets.VBox):
         self._set_status(f"reset (seed {self.fitter.config.seed}); press Run")
 
     def result(self):
-        """The current :class:`~arpes_sigma.fit.FitResult` (best parameters so far)."""
+        """The current :class:`~arpes_sigma.FitResult` (best parameters so far)."""
         with self._fit_lock:
             return self.fitter.result()
 
@@ -451,7 +370,7 @@ class Explorer(widgets.VBox):
         with self._fit_lock:
             self.fitter.update(**self.settings())  # traced values only: never recompiles
         with self._draw_lock:
-            self._draw_window()
+            self._show_window(np.asarray(self.fitter.problem.omega), self.fitter.config.window)
         self.figure.canvas.draw_idle()
 
     @guarded
@@ -464,10 +383,10 @@ class Explorer(widgets.VBox):
             config = old.config.replace(**changes, **self.settings())
             if config.static_key() == old.config.static_key():
                 return
-            new = Fitter(self.data, config)
+            new = Fitter.from_problem(old.problem, old.info, config)
             if config.replace(steps_per_call=old.config.steps_per_call).static_key() == old.config.static_key():
                 # only the steps per call changed: the state carries over unchanged
-                new.carry, new.step, new.history = old.carry, old.step, list(old.history)
+                new.restore(old.snapshot())
                 kept = "state kept"
             else:
                 self._loss_steps.clear()

@@ -10,7 +10,7 @@ normal background whose spectral density is marginal-Fermi-liquid-like,
 built as a finely discretised Cauchy integral (so it is causal by
 construction, and *not* of the same form as the fitted model's background).
 
-The spectrum follows DESIGN.md §1:
+The spectrum goes through the one forward model (:func:`arpes_sigma.physics.observed`):
 
     I(k, ω) = a_k · [A(k, ·) f(·, T)] ⊛ Gauss(FWHM) (ω) + b_k + noise.
 """
@@ -25,18 +25,10 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from .errors import ConfigError
-from .physics import (
-    background_sigma,
-    gaussian_matrix,
-    hidden_fermion_sigma,
-    model_grid,
-    observe,
-    sigma_total,
-    spectral_function,
-)
+from ..errors import ConfigError
+from ..physics import background_sigma, hidden_fermion_sigma, model_grid, observed, sigma_total, spectral_function
 
-__all__ = ["Truth", "TRUTHS", "truth_self_energy", "make_spectrum", "default_spectrum"]
+__all__ = ["TRUTHS", "Truth", "default_spectrum", "make_spectrum", "truth_self_energy", "truth_sigma"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,11 +70,37 @@ TRUTHS = {
 }
 
 
-def _background_nodes(truth: Truth, n=1601, smoothing=0.004):
-    x = np.linspace(-truth.omega_c, truth.omega_c, n)
-    dx = x[1] - x[0]
-    rho = (truth.gamma0 + truth.alpha * np.abs(x)) / np.pi * dx
-    return x, rho, np.full_like(x, smoothing)
+#: Nodes and Lorentzian smoothing (eV) of the discretised marginal-Fermi-liquid
+#: background: 401 nodes on [−Ω_c, Ω_c] are 2.5 meV apart for Ω_c = 0.5 eV,
+#: finer than the 4 meV Lorentzian that smooths them, so the ripple of Σ_bg is
+#: of relative size exp(−2π·4/2.5) ≈ 4e-5 (Poisson summation).
+BG_NODES, BG_SMOOTHING = 401, 0.004
+
+
+def truth_sigma(omega, v, eps_f, d, gamma, static_gap, gamma0, alpha, omega_c):
+    """Σ11, Σ22, W (complex, eV) of hidden fermions + static gap + MFL-like background; pure ``jax.numpy``.
+
+    The background is ρ(x) = (Γ0 + α|x|)/π on [−Ω_c, Ω_c], turned into a causal
+    Σ_bg by a Lorentzian-smoothed Cauchy sum (:func:`arpes_sigma.physics.background_sigma`).
+    Every argument may be traced (jit/vmap friendly); the Playground calls it
+    on every slider tick.
+
+    Parameters
+    ----------
+    omega : (E,) eV
+    v, eps_f, d, gamma : (L,) eV — hidden fermions (γ > 0)
+    static_gap, gamma0, omega_c : eV;  alpha : dimensionless
+    """
+    p11, p22, pw = hidden_fermion_sigma(omega, v, eps_f, d, gamma)
+    x = omega_c * jnp.linspace(-1.0, 1.0, BG_NODES)
+    rho = (gamma0 + alpha * jnp.abs(x)) / jnp.pi * (x[1] - x[0])
+    b11, b22 = background_sigma(omega, x, rho, jnp.full_like(x, BG_SMOOTHING))
+    return p11 + b11, p22 + b22, pw + static_gap
+
+
+def _truth_args(truth: Truth):
+    arrays = [jnp.asarray(np.asarray(a, dtype=float), dtype=jnp.float32) for a in (truth.v, truth.eps_f, truth.d, truth.gamma)]
+    return (*arrays, truth.static_gap, truth.gamma0, truth.alpha, truth.omega_c)
 
 
 def truth_self_energy(omega, truth: Truth):
@@ -93,29 +111,21 @@ def truth_self_energy(omega, truth: Truth):
     omega : array, shape (E,), eV
     truth : Truth
     """
-    omega = jnp.asarray(omega)
-    p11, p22, pw = hidden_fermion_sigma(
-        omega, jnp.asarray(truth.v), jnp.asarray(truth.eps_f), jnp.asarray(truth.d), jnp.asarray(truth.gamma)
-    )
-    x, rho, width = _background_nodes(truth)
-    b11, b22 = background_sigma(omega, jnp.asarray(x), jnp.asarray(rho), jnp.asarray(width))
-    return p11 + b11, p22 + b22, pw + truth.static_gap
+    return _truth_sigma_jit(jnp.asarray(omega), *_truth_args(truth))
+
+
+_truth_sigma_jit = jax.jit(truth_sigma)
+
+
+@jax.jit
+def _observed_jit(grid, e, eps, temperature, resolution, *args):
+    s11, s22, w = truth_sigma(grid, *args)
+    return observed(grid, e, eps, s11, s22, w, temperature, resolution)
 
 
 def _observed(truth, grid, e, eps, temperature, resolution):
     """[A f] ⊛ Gauss on the measured energies, one jitted call (shapes fixed by the inputs)."""
-    x, rho, width = _background_nodes(truth)
-    arrays = [np.asarray(a, dtype=float) for a in (truth.v, truth.eps_f, truth.d, truth.gamma)]
-    return _observed_jit(grid, e, eps, *arrays, truth.static_gap, x, rho, width, temperature, resolution)
-
-
-@jax.jit
-def _observed_jit(grid, e, eps, v, eps_f, d, gamma, gap, x, rho, width, temperature, resolution):
-    p11, p22, pw = hidden_fermion_sigma(grid, v, eps_f, d, gamma)
-    b11, b22 = background_sigma(grid, x, rho, width)
-    a_grid = spectral_function(grid, eps[:, None], p11 + b11, p22 + b22, pw + gap)
-    kernel = gaussian_matrix(e, grid, resolution)
-    return observe(a_grid, grid, temperature, kernel)
+    return _observed_jit(grid, e, eps, temperature, resolution, *_truth_args(truth))
 
 
 def make_spectrum(
@@ -159,7 +169,7 @@ def make_spectrum(
     intensity : xarray.DataArray, dims (k, eV)
         With coordinate ``eps_k`` and attrs ``sample_temp`` (K),
         ``energy_resolution`` (eV), ``noise_sigma`` (absolute), as
-        :func:`arpes_sigma.data.validate` expects.
+        :func:`arpes_sigma.validate` expects.
     truth : xarray.Dataset
         ``re/im_sigma_normal``, ``re/im_sigma_anomalous``, ``re/im_sigma_total``
         (k, eV), ``spectral_function`` (k, eV), ``clean_intensity`` (k, eV),

@@ -11,7 +11,9 @@ import pytest
 import xarray as xr
 
 from arpes_sigma.errors import ArpesDataError, ConfigError
-from arpes_sigma.fit import FitConfig, Fitter, estimate_noise, fit, solve_nuisance
+from arpes_sigma import FitConfig, Fitter, fit
+from arpes_sigma.fitting.loss import solve_nuisance
+from arpes_sigma.io.noise import estimate_noise
 from arpes_sigma.synthetic import make_spectrum
 
 FAST = dict(steps=200, steps_per_call=100, baselines=False)
@@ -111,10 +113,10 @@ def test_nan_guard_keeps_best_parameters(small):
     f.run()
     good = f.result()
     # poison a traced input: every later loss is NaN
-    f.hyper = {**f.hyper, "resolution": jnp.asarray(np.nan, dtype=f.hyper["resolution"].dtype)}
+    f.settings = f.settings._replace(resolution=jnp.asarray(np.nan, dtype=f.settings.resolution.dtype))
     f.run()
     assert f.dead.all()
-    f.hyper = {**f.hyper, "resolution": jnp.asarray(da.attrs["energy_resolution"], dtype=jnp.float32)}
+    f.settings = f.settings._replace(resolution=jnp.asarray(da.attrs["energy_resolution"], dtype=jnp.float32))
     kept = f.result()
     assert np.all(np.isfinite(kept.sigma_normal))
     np.testing.assert_allclose(kept.sigma_normal, good.sigma_normal, rtol=1e-5)

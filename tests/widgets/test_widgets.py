@@ -15,11 +15,12 @@ pytest.importorskip("ipympl")
 from matplotlib.figure import Figure  # noqa: E402
 
 from arpes_sigma.errors import ConfigError  # noqa: E402
-from arpes_sigma.fit import FitConfig  # noqa: E402
+from arpes_sigma import FitConfig  # noqa: E402
 from arpes_sigma.synthetic import default_spectrum  # noqa: E402
 from arpes_sigma.widgets import Explorer, Playground  # noqa: E402
+from arpes_sigma.synthetic.curves import playground_curves  # noqa: E402
 from arpes_sigma.widgets import playground as playground_module  # noqa: E402
-from arpes_sigma.widgets.playground import PARAMETERS, playground_curves  # noqa: E402
+from arpes_sigma.widgets.playground import PARAMETERS  # noqa: E402
 
 #: A small model so that the one compilation these tests need stays short.
 SMALL = FitConfig(n_poles=2, width=8, depth=1, n_background=24, steps_per_call=10, baselines=False)
@@ -67,14 +68,14 @@ def test_explorer_exposes_controls_and_figure(explorer):
 
 
 def test_step_updates_artists(fresh):
-    art = fresh._art
+    art = fresh.view.art
     model_before = art["edcs"][1][3].get_ydata().copy()
     s11_before = art["normal"]["im"].get_ydata().copy()
     progress = fresh.step(3)
     assert progress.step == 3 * SMALL.steps_per_call
     assert not np.allclose(art["edcs"][1][3].get_ydata(), model_before)
     assert not np.allclose(art["normal"]["im"].get_ydata(), s11_before)
-    assert len(fresh._loss_lines[0].get_xdata()) == 3
+    assert len(fresh.view._loss_lines[0].get_xdata()) == 3
     assert "step 30" in fresh.status.value
     fresh.figure.canvas.draw()  # renders with Agg without error
 
@@ -97,7 +98,7 @@ def test_settings_sliders_never_recompile(fresh):
     assert cfg.window == pytest.approx((-0.2, 0.02), abs=1e-9)
     assert (cfg.smoothness, cfg.gap_limit, cfg.temperature) == pytest.approx((3.0, 0.05, 30.0))
     # the excluded energies are shaded on the EDC panel
-    left, right = fresh._shade
+    left, right = fresh.view._shade
     assert left.get_x() + left.get_width() == pytest.approx(-0.2)
     assert right.get_x() == pytest.approx(0.02)
     assert _output_text(fresh) == ""
@@ -107,11 +108,11 @@ def test_settings_sliders_never_recompile(fresh):
 
 def test_k_slider_moves_the_cancellation_panel(fresh):
     fresh.step(1)
-    c = fresh._art["cancellation"]
+    c = fresh.view.art["cancellation"]
     before = c["total"].get_ydata().copy()
     fresh.controls["k"].value = 0
     assert not np.allclose(c["total"].get_ydata(), before)
-    assert "EDC 0" in fresh._art["axes"][1, 1].get_title()
+    assert "EDC 0" in fresh.view.art["axes"][1, 1].get_title()
     assert fresh.fitter.traces >= 1
 
 
@@ -157,7 +158,7 @@ def test_reset_restarts_from_the_seed(fresh):
     fresh.controls["seed"].value = 3
     fresh.controls["reset"].click()
     assert fresh.fitter.step == 0 and fresh.fitter.config.seed == 3
-    assert len(fresh._loss_lines[0].get_xdata()) == 0
+    assert len(fresh.view._loss_lines[0].get_xdata()) == 0
     fresh.controls["seed"].value = 0
 
 
@@ -214,17 +215,17 @@ def test_playground_sliders_redraw_without_recompiling(playground):
     pg = playground
     assert set(pg.controls) == set(PARAMETERS)
     traces = pg.traces
-    image = pg._image.get_array().copy()
-    s11 = pg._lines["s11"][0].get_ydata().copy()
-    total = pg._inf_total.get_ydata().copy()
+    image = pg.view._image.get_array().copy()
+    s11 = pg.view._lines["s11"][0].get_ydata().copy()
+    total = pg.view._inf_total.get_ydata().copy()
     ticks = pg.ticks
     pg.controls["V"].value = 0.15
     pg.controls["eps_f"].value = 0.0
     pg.controls["temperature"].value = 80
     assert pg.ticks == ticks + 3
-    assert not np.allclose(pg._image.get_array(), image)
-    assert not np.allclose(pg._lines["s11"][0].get_ydata(), s11)
-    assert not np.allclose(pg._inf_total.get_ydata(), total)
+    assert not np.allclose(pg.view._image.get_array(), image)
+    assert not np.allclose(pg.view._lines["s11"][0].get_ydata(), s11)
+    assert not np.allclose(pg.view._inf_total.get_ydata(), total)
     assert pg.traces == traces
     assert pg.last_tick < 2.0  # generous: the budget (< 0.1 s) is measured in benchmarks/
     pg.figure.canvas.draw()
@@ -232,10 +233,10 @@ def test_playground_sliders_redraw_without_recompiling(playground):
 
 
 def test_playground_error_goes_to_the_output(playground, monkeypatch):
-    def broken(values, arrays):
+    def broken(values, omega, eps_k, **kw):
         raise ValueError("broken tick for the test")
 
-    monkeypatch.setattr(playground_module, "_evaluate", broken)
+    monkeypatch.setattr(playground_module, "playground_curves", broken)
     playground.controls["alpha"].value = 0.5
     assert "broken tick for the test" in _output_text(playground)
 

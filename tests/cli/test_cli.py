@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from arpes_sigma.cli import main
+from arpes_sigma.cli.main import main
 from arpes_sigma.synthetic import make_spectrum
 
 QUICK = ["--steps", "200", "--no-baselines", "--quiet"]

@@ -5,7 +5,7 @@ it (SIGKILL), interrupts the resumed run (SIGINT), finishes it while killing one
 worker process, checks that no finished slice was ever recomputed or
 rewritten, and recovers T_c.
 
-Recovered T_c (see :func:`arpes_sigma.series.recovered_tc`): the lowest
+Recovered T_c (see :func:`arpes_sigma.analysis.series.recovered_tc`): the lowest
 temperature from which on the fitted gap stays below 50 % of its value at the
 lowest temperature. The gap used is ``anomalous_kf`` = |Σ_tot(k_F, 0) − Σ11(0)|
 = |W(0)²/(ε_kF − Σ22(0))|, the pairing part of the self-energy at E_F, which
@@ -31,18 +31,15 @@ import psutil
 import pytest
 import xarray as xr
 
-from arpes_sigma.cli import main as cli_main
-from arpes_sigma.data import to_netcdf_atomic
+from arpes_sigma import FitConfig, fit_many
+from arpes_sigma.analysis.series import recovered_tc, series_summary
+from arpes_sigma.cli.main import main as cli_main
 from arpes_sigma.errors import ArpesDataError, ConfigError
-from arpes_sigma.fit import FitConfig
-from arpes_sigma.many import default_compile_cache, fit_many, parts_folder, read_manifest
-from arpes_sigma.series import (
-    bcs_gap_ratio,
-    make_temperature_series,
-    recovered_tc,
-    series_summary,
-    temperature_series_figure,
-)
+from arpes_sigma.fitting.cache import cache_folder
+from arpes_sigma.io.writers import to_netcdf_atomic
+from arpes_sigma.many.store import parts_folder, read_manifest
+from arpes_sigma.plotting.series import temperature_series_figure
+from arpes_sigma.synthetic.series import bcs_gap_ratio, make_temperature_series
 
 TEMPS = (20.0, 35.0, 50.0, 65.0, 80.0, 95.0, 110.0, 125.0, 140.0, 155.0)
 TC = 90.0
@@ -219,13 +216,13 @@ def test_batched_vmap_on_a_scheduler_address_matches_one_by_one(tiny):
     """batch_size=3 on a worker reached through a scheduler *address* (as a remote cluster)."""
     from distributed import LocalCluster
 
-    from arpes_sigma.many import worker_environment
+    from arpes_sigma.many.cluster import worker_environment
 
     one = fit_many(tiny, FAST, client=False, progress=False, batch_size=1)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
                       env=worker_environment(), silence_logs=40) as cluster:
         many = fit_many(tiny, FAST, client=cluster.scheduler_address, progress=False, batch_size=3, n_workers=1,
-                        compile_cache=default_compile_cache())
+                        compile_cache=cache_folder())
     with pytest.raises(ConfigError, match="scheduler"):
         fit_many(tiny, FAST, client="not-an-address:://", progress=False)
     assert list(many["status"].values) == ["ok"] * 3

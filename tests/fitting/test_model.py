@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arpes_sigma.errors import ConfigError
-from arpes_sigma.model import ModelSpec, apply_state, init_state, init_states, model_graphdef
+from arpes_sigma.model import ModelSpec, SelfEnergyModel, batched_init, init_params, self_energy
 
 SETTINGS = settings(max_examples=25, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -56,18 +56,21 @@ N_OMEGA = 257
 
 @functools.lru_cache(maxsize=None)
 def _template(spec):
-    """(graphdef, abstract state) of ``init_state(spec, key)``, once per spec.
+    """(spec, abstract parameters) of ``init_params(spec, key)``, once per spec.
 
     Only the structure and leaf shapes are needed (every leaf is overwritten),
-    so init_state is traced abstractly with jax.eval_shape: no compile. The
-    concrete init_state / init_states are tested separately below.
+    so init_params is traced abstractly with jax.eval_shape: no compile. The
+    concrete init_params / batched_init are tested separately below.
     """
     key = jax.random.key(0)
-    state = jax.eval_shape(lambda k: init_state(spec, k)[1], key)
-    return model_graphdef(spec), state
+    return spec, jax.eval_shape(lambda k: init_params(spec, k), key)
 
 
-_apply = jax.jit(apply_state, static_argnums=0)
+def _apply_pure(spec, params, omega):
+    return self_energy(params, spec, omega)
+
+
+_apply = jax.jit(_apply_pure, static_argnums=0)
 
 
 def _randomise(state, seed, scale, dtype=np.float64):
@@ -188,7 +191,7 @@ def test_apply_jit_equals_eager(seed, scale):
     s = _randomise(state, seed, scale, np.float32)
     omega = jnp.asarray(_omega(seed), dtype=jnp.float32)
     s = jax.tree.map(jnp.asarray, s)
-    eager = apply_state(graphdef, s, omega)
+    eager = _apply_pure(graphdef, s, omega)
     jitted = _apply(graphdef, s, omega)
     mag = _mag(*(np.asarray(t) for t in eager))
     for a, b in zip(jitted, eager, strict=True):
@@ -202,7 +205,7 @@ def test_vmap_over_states_equals_loop():
     rng = np.random.default_rng(42)
     stacked = jax.tree.map(lambda x: (3.0 * rng.standard_normal((batch, *np.shape(x)))).astype(np.float32), state)
     omega = jnp.asarray(_omega(3), dtype=jnp.float32)
-    out = jax.jit(jax.vmap(lambda s: apply_state(graphdef, s, omega)))(stacked)
+    out = jax.jit(jax.vmap(lambda s: self_energy(s, graphdef, omega)))(stacked)
     assert out[0].shape == (batch, N_OMEGA)
     for i in range(batch):
         single = _apply(graphdef, jax.tree.map(lambda x, i=i: x[i], stacked), omega)
@@ -214,14 +217,13 @@ def test_vmap_over_states_equals_loop():
     assert not np.allclose(np.asarray(out[0][0]), np.asarray(out[0][1]))
 
 
-def test_init_states_is_vmapped_init_state():
-    # documented: init_states = init_state vmapped (jitted) over a batch of keys
+def test_batched_init_is_vmapped_init_params():
+    # documented: batched_init = init_params vmapped (jitted) over a batch of keys
     spec = SPECS[0]  # the smallest graph: cheapest to compile
     keys = jax.random.split(jax.random.key(7), 3)
-    states = init_states(spec, keys)
+    states = batched_init(spec)(keys)
     for i in range(3):
-        graphdef, ref = init_state(spec, keys[i])
-        assert graphdef == model_graphdef(spec)
+        ref = init_params(spec, keys[i])
         for a, b in zip(jax.tree.leaves(states), jax.tree.leaves(ref), strict=True):
             # same random bits; jit may reorder the float32 arithmetic of the
             # initialisers: a few ulp
@@ -234,8 +236,7 @@ def test_fresh_model_is_causal_and_finite():
     # the untouched initial state also satisfies the constraints (evaluated in
     # float64 through the already compiled property-test path; the float32
     # initial values are represented exactly)
-    graphdef, state = init_state(SPECS[0], jax.random.key(1))
-    assert graphdef == model_graphdef(SPECS[0])
+    graphdef, state = SPECS[0], init_params(SPECS[0], jax.random.key(1))
     omega = np.linspace(-1.0, 1.0, N_OMEGA)
     with jax.enable_x64(True):
         s64 = jax.tree.map(lambda x: np.asarray(x, dtype=np.float64), state)
@@ -245,7 +246,12 @@ def test_fresh_model_is_causal_and_finite():
     mag = _mag(s11, s22, w)
     assert np.all(s11.imag <= REL64 * mag) and np.all(s22.imag <= REL64 * mag)
     assert np.all(w.imag**2 <= s11.imag * s22.imag + 2 * REL64 * mag**2)
-    assert isinstance(nnx.merge(graphdef, state), nnx.Module)
+    # the Flax NNX face of the model gives the same numbers as the pure function
+    module = SelfEnergyModel(SPECS[0], rngs=nnx.Rngs(params=0), params=state)
+    assert isinstance(module, nnx.Module)
+    om32 = jnp.asarray(omega, dtype=jnp.float32)
+    for a, b in zip(module(om32), self_energy(state, SPECS[0], om32), strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-7)
 
 
 # --------------------------------------------------------------------------

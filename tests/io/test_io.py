@@ -1,4 +1,4 @@
-"""Tests for arpes_sigma.data: load / validate / writers / accessor.
+"""Tests for arpes_sigma.io (load / validate / writers), the band dispersion and the accessor.
 
 Every bad input must raise ArpesDataError with a one-line message that names
 the fix, and must leave the input (file bytes and mtime, or the in-memory
@@ -17,14 +17,11 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from arpes_sigma.data import (
-    SigmaAccessor,
-    edc,
-    load,
-    tight_binding_eps,
-    to_netcdf_atomic,
-    validate,
-)
+from arpes_sigma.accessor import SigmaAccessor
+from arpes_sigma.io.contract import edc, validate
+from arpes_sigma.io.readers import load
+from arpes_sigma.io.writers import to_netcdf_atomic
+from arpes_sigma.physics.band import tight_binding_eps
 from arpes_sigma.errors import ArpesDataError
 
 # --------------------------------------------------------------------------
@@ -689,22 +686,22 @@ def test_accessor_is_thin_and_forwards(cut, monkeypatch):
     xr.testing.assert_identical(acc.validate(sample_temp=30.0),
                                 validate(cut, sample_temp=30.0))
     calls = {}
-    fake_fit = types.ModuleType("arpes_sigma.fit")
+    fake_fit = types.ModuleType("arpes_sigma.fitting.fitter")
 
     def fit(da, config, callback=None, **kw):
         calls["fit"] = (da, config, callback, kw)
         return "fitted"
 
     fake_fit.fit = fit
-    fake_plot = types.ModuleType("arpes_sigma.plotting")
+    fake_plot = types.ModuleType("arpes_sigma.plotting.result")
 
     def plot_spectrum(da, ax=None):
         calls["plot"] = (da, ax)
         return "artists"
 
     fake_plot.plot_spectrum = plot_spectrum
-    monkeypatch.setitem(sys.modules, "arpes_sigma.fit", fake_fit)
-    monkeypatch.setitem(sys.modules, "arpes_sigma.plotting", fake_plot)
+    monkeypatch.setitem(sys.modules, "arpes_sigma.fitting.fitter", fake_fit)
+    monkeypatch.setitem(sys.modules, "arpes_sigma.plotting.result", fake_plot)
     cb = object()
     assert cut.sigma.fit("cfg", callback=cb, steps=3) == "fitted"
     assert calls["fit"][0] is cut and calls["fit"][1:] == ("cfg", cb, {"steps": 3})

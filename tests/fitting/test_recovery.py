@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from arpes_sigma.fit import FitConfig, fit
+from arpes_sigma import FitConfig, fit_with_baselines
 from arpes_sigma.synthetic import make_spectrum
 
 #: below E_F by more than ~ k_B T and a resolution half-width, so the
@@ -27,7 +27,7 @@ OCCUPIED_BELOW = -0.005
 @pytest.fixture(scope="module", params=["bi2212_like", "deep_pole"])
 def recovered(request):
     data, truth = make_spectrum(request.param, seed=1, noise=0.02, resolution=0.010, temperature=20.0)
-    result = fit(data, FitConfig())
+    result = fit_with_baselines(data, FitConfig())
     return request.param, data, truth, result
 
 

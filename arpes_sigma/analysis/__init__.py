@@ -1,0 +1,1 @@
+"""Reading fitted results: temperature series (W peak, gap, T_c)."""

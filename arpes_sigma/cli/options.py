@@ -1,0 +1,95 @@
+"""Command-line arguments → FitConfig, output checks and the progress bar, in one place.
+
+Imports nothing heavy at module import time, so ``arpes-sigma --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from ..errors import ConfigError
+
+__all__ = ["Progress", "add_fit_options", "check_output", "config_from"]
+
+#: CLI option → FitConfig field.
+_FIELDS = (
+    ("hidden", "n_poles"),
+    ("restarts", "restarts"),
+    ("steps", "steps"),
+    ("seed", "seed"),
+    ("temperature", "temperature"),
+    ("resolution", "resolution"),
+)
+
+
+def add_fit_options(p: argparse.ArgumentParser, *, baselines_default: bool = True) -> None:
+    """The fit options shared by ``demo``, ``fit`` and ``fit-many``."""
+    p.add_argument("--window", nargs=2, type=float, metavar=("EMIN", "EMAX"), help="energy window of the fit, eV")
+    p.add_argument("--hidden", type=int, help="number of hidden fermions (poles)")
+    p.add_argument("--restarts", type=int, help="independent seeds; >1 reports a spread (*_std)")
+    p.add_argument("--steps", type=int, help="optimizer steps")
+    p.add_argument("--seed", type=int, help="random seed")
+    if baselines_default:
+        p.add_argument("--no-baselines", action="store_true", help="skip the Norman and normal-only baselines")
+    else:
+        p.add_argument("--baselines", action="store_true", help="also fit the Norman and normal-only baselines")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def config_from(args: argparse.Namespace, *, baselines_default: bool = True) -> Any:
+    """The :class:`~arpes_sigma.FitConfig` the arguments ask for (defaults for everything not given)."""
+    from ..fitting.config import FitConfig
+
+    kw: dict[str, Any] = {}
+    for name, attr in _FIELDS:
+        v = getattr(args, name, None)
+        if v is not None:
+            kw[attr] = v
+    if getattr(args, "window", None) is not None:
+        kw["window"] = tuple(args.window)
+    if baselines_default:
+        kw["baselines"] = not getattr(args, "no_baselines", False)
+    else:
+        kw["baselines"] = bool(getattr(args, "baselines", False))
+    return FitConfig(**kw)
+
+
+def check_output(path: str | None, *, inputs: tuple = (), suffixes: tuple[str, ...] = (".nc",)) -> str | None:
+    """Absolute output path after checking suffix, folder, and that it is none of ``inputs``."""
+    if path is None:
+        return None
+    out = os.path.abspath(path)
+    if os.path.splitext(out)[1].lower() not in suffixes:
+        raise ConfigError(f"output {path!r} must end in {' or '.join(suffixes)}; rename it")
+    if not os.path.isdir(os.path.dirname(out)):
+        raise ConfigError(f"folder of output {path!r} does not exist; create it first")
+    for src in inputs:
+        if os.path.exists(src) and os.path.exists(out) and os.path.samefile(src, out):
+            raise ConfigError(f"output {path!r} is the input file; choose another --out so the data are not overwritten")
+    return out
+
+
+class Progress:
+    """tqdm progress bar fed by the fit callback (nothing when ``quiet``)."""
+
+    def __init__(self, total: int, quiet: bool, desc: str):
+        self.bar = None
+        if not quiet:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True)
+        self.done = 0
+
+    def __call__(self, p: Any) -> None:
+        if self.bar is not None:
+            self.bar.update(p.step - self.done)
+            self.bar.set_postfix(chi2=f"{p.chi2_reduced:.3f}")
+        self.done = p.step
+
+    def close(self) -> None:
+        """Close the bar."""
+        if self.bar is not None:
+            self.bar.close()

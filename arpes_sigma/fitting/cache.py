@@ -1,0 +1,48 @@
+"""JAX's persistent compilation cache: one place that decides the folder and switches it on.
+
+The CLI and the fit-many workers keep compiled XLA programs between runs, so a
+second run of the same shape loads them instead of compiling again.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["cache_folder", "enable_compile_cache"]
+
+_ENABLED: list[str] = []
+
+
+def cache_folder(explicit: str | os.PathLike | None = None) -> str | None:
+    """The cache folder to use.
+
+    ``explicit`` if given; else ``$ARPES_SIGMA_JAX_CACHE``; else None when
+    ``$JAX_COMPILATION_CACHE_DIR`` is set (JAX reads that itself, in every
+    process that inherits the environment); else ``$XDG_CACHE_HOME/arpes_sigma/jax``
+    (``~/.cache/arpes_sigma/jax``).
+    """
+    if explicit is not None:
+        return os.fspath(explicit)
+    if os.environ.get("ARPES_SIGMA_JAX_CACHE"):
+        return os.environ["ARPES_SIGMA_JAX_CACHE"]
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return None
+    return os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "arpes_sigma", "jax")
+
+
+def enable_compile_cache(folder: str | os.PathLike | None) -> None:
+    """Point JAX's persistent cache at ``folder`` (once per process; None leaves JAX's own setting).
+
+    A folder that cannot be created (read-only home) only costs compile time.
+    """
+    if folder is None or _ENABLED:
+        return
+    import jax
+
+    try:
+        os.makedirs(folder, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", os.fspath(folder))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        _ENABLED.append(os.fspath(folder))
+    except OSError:
+        pass
