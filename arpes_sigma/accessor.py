@@ -5,6 +5,8 @@ Registered when :mod:`arpes_sigma` is imported.
 
 from __future__ import annotations
 
+from typing import Any
+
 import xarray as xr
 
 __all__ = ["SigmaAccessor"]
@@ -26,13 +28,13 @@ class SigmaAccessor:
     def __init__(self, obj: xr.DataArray):
         self._obj = obj
 
-    def validate(self, **kw) -> xr.DataArray:
+    def validate(self, **kw: Any) -> xr.DataArray:
         """Clean copy checked against the data contract; see :func:`arpes_sigma.validate`."""
         from arpes_sigma.io.contract import validate as _validate
 
         return _validate(self._obj, **kw)
 
-    def fit(self, config=None, callback=None, **kw):
+    def fit(self, config: Any = None, callback: Any = None, **kw: Any) -> Any:
         """Fit the self-energy model; see :func:`arpes_sigma.fit`."""
         from arpes_sigma.fitting.fitter import fit as _fit
 
@@ -44,7 +46,7 @@ class SigmaAccessor:
 
         return _edc(self._obj, k_index)
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:
         """Plot the spectrum; see :func:`arpes_sigma.plotting.result.plot_spectrum`."""
         from arpes_sigma.plotting.result import plot_spectrum
 

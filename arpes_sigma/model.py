@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -218,7 +219,7 @@ def n_params(spec: ModelSpec) -> int:
 
 
 @functools.lru_cache(maxsize=32)
-def batched_init(spec: ModelSpec):
+def batched_init(spec: ModelSpec) -> Callable[[jax.Array], Params]:
     """Jitted ``keys (R,) -> params`` stacked on axis 0 (one compilation per spec)."""
     return jax.jit(jax.vmap(lambda key: init_params(spec, key)))
 
@@ -282,4 +283,5 @@ class SelfEnergyModel(nnx.Module):
         return components(self.params(), self.spec, omega)
 
     def __call__(self, omega: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+        """Σ11(ω), Σ22(ω), W(ω) on ``omega`` (E,), complex, eV."""
         return self_energy(self.params(), self.spec, omega)

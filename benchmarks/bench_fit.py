@@ -26,11 +26,11 @@ import warnings
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import jax  # noqa: E402
+import jax
 
-from arpes_sigma import FitConfig, Fitter  # noqa: E402
-from arpes_sigma.fitting.baselines import fit_norman  # noqa: E402
-from arpes_sigma.synthetic import default_spectrum  # noqa: E402
+from arpes_sigma import FitConfig, Fitter
+from arpes_sigma.fitting.baselines import fit_norman
+from arpes_sigma.synthetic import default_spectrum
 
 
 def main():

@@ -29,7 +29,7 @@ import warnings
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def _series(n):

@@ -25,9 +25,9 @@ import time
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from arpes_sigma.thermal import (  # noqa: E402
+from arpes_sigma.thermal import (
     J1J2Square,
     PurifiedConfig,
     TransverseFieldIsing,

@@ -32,11 +32,11 @@ import time
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 
 def _median_ms(samples):

@@ -4,6 +4,6 @@ import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from arpes_sigma.errors import ConfigError
 from arpes_sigma.cli.thermal import register
+from arpes_sigma.errors import ConfigError
 
 
 def _parse(argv):

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from arpes_sigma.widgets.thermal_panel import ThermalPanel  # noqa: E402
+from arpes_sigma.widgets.thermal_panel import ThermalPanel
 
 
 @pytest.fixture(scope="module")

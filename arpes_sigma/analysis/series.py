@@ -13,6 +13,7 @@ import json
 
 import numpy as np
 import xarray as xr
+from numpy.typing import ArrayLike
 
 from ..errors import ArpesDataError, ConfigError
 
@@ -34,7 +35,7 @@ def _static_gaps(ds):
     return np.full(ds.sizes.get("sample_temp", 1), np.nan)
 
 
-def series_summary(result, *, gap: str = "re_w0", occupied_max: float = -0.005):
+def series_summary(result: xr.Dataset, *, gap: str = "re_w0", occupied_max: float = -0.005) -> xr.Dataset:
     """Peak of |Im W| on the occupied side and the gap, per temperature.
 
     Parameters
@@ -57,7 +58,7 @@ def series_summary(result, *, gap: str = "re_w0", occupied_max: float = -0.005):
             Norman form it is Δ²/Γ0; Norman et al., PRB 57, R11093 (1998)).
             Quadratic in the pairing amplitude, and the best determined of the
             three: the data fix Σ_tot, whereas W and Σ11 can trade off against
-            each other (the cancellation of DESIGN.md §1), so Re W(0) alone can
+            each other (the cancellation of the physics section of README.md), so Re W(0) alone can
             stay finite above T_c with an equally good fit.
     occupied_max : float, eV
         Only ω ≤ ``occupied_max`` counts as the occupied side (keeps the
@@ -130,7 +131,8 @@ def _anomalous_kf(ds, i0):
     n = ds.sizes["sample_temp"]
     eps = np.broadcast_to(eps, (n, eps.shape[-1])) if eps.ndim == 1 else eps
     ik = np.argmin(np.abs(np.where(np.isfinite(eps), eps, np.inf)), axis=-1)
-    tot = ds[["re_sigma_total", "im_sigma_total"] + [v for v in ("re_sigma_total_std", "im_sigma_total_std") if v in ds]]
+    stds = [v for v in ("re_sigma_total_std", "im_sigma_total_std") if v in ds]
+    tot = ds[["re_sigma_total", "im_sigma_total", *stds]]
     tot = tot.transpose("sample_temp", "k", "eV")
     rows = np.arange(n)
 
@@ -147,7 +149,9 @@ def _anomalous_kf(ds, i0):
     return np.hypot(re, im), std
 
 
-def recovered_tc(temperatures, gap, *, threshold: float = 0.5, reference=None):
+def recovered_tc(
+    temperatures: ArrayLike, gap: ArrayLike, *, threshold: float = 0.5, reference: float | None = None
+) -> float:
     """The first temperature at which the gap drops below ``threshold`` × its low-T value.
 
     Definition: sort by temperature; the reference Δ_ref is ``reference`` or,

@@ -52,7 +52,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from ..io.readers import load
 
     out = check_output(args.out, inputs=(args.input,))
-    fig_path = check_output(args.figure, inputs=(args.input,), suffixes=(".png", ".pdf", ".svg")) if args.figure else None
+    fig_path = None
+    if args.figure:
+        fig_path = check_output(args.figure, inputs=(args.input,), suffixes=(".png", ".pdf", ".svg"))
     config = config_from(args)
     data = load(args.input, sample_temp=args.temperature, energy_resolution=args.resolution)
     result = _run_fit(data, config, args.quiet, "fit")

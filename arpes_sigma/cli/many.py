@@ -29,7 +29,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", required=True, help="result netCDF file (.nc)")
     p.add_argument("--by", choices=("temperature", "cut"), help="dimension to split along (default: the extra one)")
     p.add_argument("--variable", help="data variable to read when the file holds several")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="address of a running dask scheduler (default: a local cluster)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="address of a running dask scheduler (default: a local cluster)")
     p.add_argument("--workers", type=int, help="local worker processes (default: number of cores)")
     p.add_argument("--batch", type=int, default=1, help="cuts per task, advanced together under jax.vmap (default 1)")
     p.add_argument("--resolution", type=float, help="energy resolution FWHM, eV (if the file lacks it)")
@@ -44,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers {args.workers} must be >= 1")
     if args.scheduler and args.workers is not None:
-        print("arpes-sigma: note: --workers is ignored with --scheduler (the cluster has its own workers)", file=sys.stderr)
+        print("arpes-sigma: note: --workers is ignored with --scheduler (the cluster has its own workers)",
+              file=sys.stderr)
     config = config_from(args, baselines_default=False)
     from ..fitting.cache import cache_folder
     from ..many.api import fit_many

@@ -68,7 +68,9 @@ def check_output(path: str | None, *, inputs: tuple = (), suffixes: tuple[str, .
         raise ConfigError(f"folder of output {path!r} does not exist; create it first")
     for src in inputs:
         if os.path.exists(src) and os.path.exists(out) and os.path.samefile(src, out):
-            raise ConfigError(f"output {path!r} is the input file; choose another --out so the data are not overwritten")
+            raise ConfigError(
+                f"output {path!r} is the input file; choose another --out so the data are not overwritten"
+            )
     return out
 
 
@@ -84,6 +86,7 @@ class Progress:
         self.done = 0
 
     def __call__(self, p: Any) -> None:
+        """Advance the bar to the step of progress report ``p`` and show its χ²_red."""
         if self.bar is not None:
             self.bar.update(p.step - self.done)
             self.bar.set_postfix(chi2=f"{p.chi2_reduced:.3f}")

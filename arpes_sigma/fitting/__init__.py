@@ -19,7 +19,7 @@ _LAZY = {
     "FitProgress": "fitter",
     "FitSnapshot": "fitter",
     "Fitter": "fitter",
-    "FitterStack": "fitter",
+    "FitterStack": "stack",
     "drive": "fitter",
     "fit": "fitter",
     "fit_with_baselines": "pipeline",

@@ -112,7 +112,9 @@ class FitConfig:
         for name in ("smoothness", "gap_penalty", "l2"):
             v = getattr(self, name)
             if not np.isfinite(v) or v < 0:
-                raise ConfigError(f"weight {name}={v!r} must be a finite number >= 0; set it to 0 to switch the prior off")
+                raise ConfigError(
+                    f"weight {name}={v!r} must be a finite number >= 0; set it to 0 to switch the prior off"
+                )
         if not (np.isfinite(self.learning_rate) and 0 < self.learning_rate <= 1):
             raise ConfigError(f"learning_rate={self.learning_rate!r} must be in (0, 1]; try 0.01")
         if not (0 < self.gap_limit < 1):
@@ -126,7 +128,8 @@ class FitConfig:
             raise ConfigError(f"temperature={self.temperature!r} K must be > 0")
         if self.resolution is not None and not 0 <= self.resolution <= self.max_resolution:
             raise ConfigError(
-                f"resolution={self.resolution!r} eV must be in [0, max_resolution={self.max_resolution}] eV; raise max_resolution"
+                f"resolution={self.resolution!r} eV must be in [0, max_resolution={self.max_resolution}] eV; "
+                "raise max_resolution"
             )
         if self.noise is not None and not self.noise > 0:
             raise ConfigError(f"noise={self.noise!r} must be > 0 (intensity units) or None to estimate it")
@@ -138,7 +141,8 @@ class FitConfig:
     def model_spec(self) -> ModelSpec:
         """The :class:`ModelSpec` (static shapes) of this configuration."""
         return ModelSpec(
-            n_poles=self.n_poles, width=self.width, depth=self.depth, n_background=self.n_background, anomalous=self.anomalous
+            n_poles=self.n_poles, width=self.width, depth=self.depth, n_background=self.n_background,
+            anomalous=self.anomalous,
         )
 
     def replace(self, **changes: object) -> FitConfig:

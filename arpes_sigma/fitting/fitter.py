@@ -5,20 +5,19 @@ typed :class:`~arpes_sigma.fitting.engine.FitState`; :meth:`Fitter.run`
 advances every restart by ``steps_per_call`` steps, :meth:`Fitter.update`
 changes any non-shape setting without recompiling, :meth:`Fitter.snapshot` /
 :meth:`Fitter.restore` carry progress between Fitters, and
-:class:`FitterStack` runs several Fitters of one shape as one compiled
-program. :func:`drive` is the one fit loop (stop rule included) that all of
-them use.
+:class:`arpes_sigma.fitting.stack.FitterStack` runs several Fitters of one
+shape as one compiled program. :func:`drive` is the one fit loop (stop rule
+included) that all of them use.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from ..errors import ArpesDataError, ConfigError
@@ -27,17 +26,17 @@ from ..physics import sigma_total
 from .config import FitConfig
 from .engine import Engine, Evaluation, FitState, engine_for
 from .loss import reduced_chi2
-from .problem import Problem, ProblemInfo, Settings, build_problem, make_settings
+from .problem import Problem, ProblemInfo, build_problem, make_settings
 from .result import FitResult
 
-__all__ = ["ACCEPT_RATIO", "FitProgress", "FitSnapshot", "Fitter", "FitterStack", "drive", "fit"]
+__all__ = ["ACCEPT_RATIO", "DIVERGED", "FitProgress", "FitSnapshot", "Fitter", "drive", "fit"]
 
 #: Relative χ² tolerance for a restart to enter the mean/spread: restarts whose
 #: final χ²_red exceeds ``ACCEPT_RATIO`` × the best one are stuck in a visibly
 #: worse local minimum and are reported but not averaged.
 ACCEPT_RATIO = 1.25
 
-_DIVERGED = (
+DIVERGED = (
     "diverged at step {step}: the loss became non-finite in every restart; lower learning_rate "
     "(best parameters kept)"
 )
@@ -103,7 +102,7 @@ def drive(runner: Runner, n_calls: int, callback: Callable[[Any], Any] | None = 
     for _ in range(n_calls):
         progress = runner.run()
         if runner.all_dead:
-            runner.status = _DIVERGED.format(step=runner.step)
+            runner.status = DIVERGED.format(step=runner.step)
             break
         if callback is not None and callback(progress) is False:
             runner.status = f"stopped by callback at step {runner.step}"
@@ -328,80 +327,6 @@ class Fitter:
             params=params,
             attrs=self.info.attrs,
         )
-
-
-class FitterStack:
-    """Several Fitters of one shape run as one compiled program (vmapped over the stack).
-
-    The members keep their own problem, settings and state; :meth:`run`
-    advances all of them with ``Engine.run_chunk_stacked`` and writes each
-    member's new state back, so ``member.result()`` works as usual. A member
-    whose restarts have all died stops counting steps and gets the diverged
-    status; the others go on. Shorter stacks may be padded (``pad_to``) by
-    repeating the last member, so that every call has the same shape and
-    compiles once; the padding's results are discarded.
-
-    Parameters
-    ----------
-    fitters : sequence of Fitter
-        Same ``config.static_key()`` and problem shapes.
-    pad_to : int
-    """
-
-    def __init__(self, fitters: Sequence[Fitter], pad_to: int = 1):
-        if not fitters:
-            raise ConfigError("FitterStack needs at least one Fitter")
-        sig = {self.signature(f) for f in fitters}
-        if len(sig) != 1:
-            raise ConfigError("FitterStack needs Fitters of one shape; group them by FitterStack.signature first")
-        self.members = list(fitters)
-        self.engine = fitters[0].engine
-        self.status = "initialised"
-        padded = self.members + [self.members[-1]] * max(0, pad_to - len(self.members))
-        stack = lambda trees: jax.tree.map(lambda *xs: jnp.stack(xs), *trees)  # noqa: E731
-        self._problem: Problem = stack([f.problem for f in padded])
-        self._settings: Settings = stack([f.settings for f in padded])
-        self._state: FitState = stack([f.state for f in padded])
-        self._active = [True] * len(self.members)
-
-    @staticmethod
-    def signature(fitter: Fitter) -> tuple:
-        """What must be equal for Fitters to share a stack: engine and array shapes."""
-        leaves = jax.tree.leaves((fitter.problem, fitter.settings, fitter.state))
-        return (id(fitter.engine), tuple((x.shape, str(x.dtype)) for x in leaves))
-
-    def run(self) -> list[FitProgress | None]:
-        """One chunk for every member; the progress of the members still running (None for stopped ones)."""
-        self._state, losses = self.engine.run_chunk_stacked(self._state, self._problem, self._settings)
-        losses = np.asarray(losses)  # (B, R, steps_per_call)
-        out: list[FitProgress | None] = []
-        for b, f in enumerate(self.members):
-            f.state = jax.tree.map(lambda x, b=b: x[b], self._state)
-            if not self._active[b]:
-                out.append(None)  # a dead restart's state is frozen by the step itself
-                continue
-            out.append(f._advanced(losses[b]))
-            if f.all_dead:
-                f.status = _DIVERGED.format(step=f.step)
-                self._active[b] = False
-        return out
-
-    @property
-    def step(self) -> int:
-        """Steps done by the members that ran longest."""
-        return max(f.step for f in self.members)
-
-    @property
-    def all_dead(self) -> bool:
-        """True when every member has stopped."""
-        return not any(self._active)
-
-    def drive(self, n_calls: int) -> None:
-        """Run the members to the end with :func:`drive`; members that did not diverge get its status."""
-        status = drive(self, n_calls)
-        for b, f in enumerate(self.members):
-            if self._active[b]:
-                f.status = status
 
 
 def fit(

@@ -1,4 +1,4 @@
-"""The outcome of a fit: :class:`FitResult` and its netCDF form (names of DESIGN.md §2)."""
+"""The outcome of a fit: :class:`FitResult` and its netCDF form (names of the result contract in README.md)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ class FitResult:
     attrs: dict
 
     def to_dataset(self) -> Any:
-        """The result as an :class:`xarray.Dataset` with the names of DESIGN.md §2.
+        """The result as an :class:`xarray.Dataset` with the names of the result contract (README.md).
 
         Complex quantities are stored as real ``re_*``/``im_*`` variables; the
         spreads as ``*_std`` when restarts > 1.

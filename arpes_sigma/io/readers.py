@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -196,7 +197,7 @@ def _apply_raw_overrides(da: xr.DataArray, eps_k, sample_temp, energy_resolution
     return da
 
 
-def load(path, *, eps_k=None, sample_temp: float | None = None,
+def load(path: str | os.PathLike, *, eps_k: Any = None, sample_temp: float | None = None,
          energy_resolution: float | None = None, validate: bool = True,
          variable: str | None = None) -> xr.DataArray:
     """Read an ARPES spectrum from a file (read-only) and, by default, validate it.

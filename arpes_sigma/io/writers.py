@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -22,7 +23,7 @@ from ..errors import ArpesDataError, describe
 __all__ = ["atomic_write", "file_mode", "to_netcdf_atomic"]
 
 
-def file_mode(target) -> int:
+def file_mode(target: str | os.PathLike) -> int:
     """Permission bits for a new file: the old file's, else 0o666 minus the umask."""
     try:
         return Path(target).stat().st_mode & 0o777
@@ -32,7 +33,7 @@ def file_mode(target) -> int:
         return 0o666 & ~mask
 
 
-def atomic_write(path, write, *, suffix=".tmp") -> Path:
+def atomic_write(path: str | os.PathLike, write: Callable[[str], Any], *, suffix: str = ".tmp") -> Path:
     """Call ``write(tmp_path)`` on a temporary file, then move it over ``path``.
 
     Parameters
@@ -94,7 +95,7 @@ def _split_complex(ds: xr.Dataset) -> xr.Dataset:
     return xr.Dataset(out, coords=ds.coords, attrs=ds.attrs)
 
 
-def to_netcdf_atomic(obj, path, *, protect: Iterable = ()) -> Path:
+def to_netcdf_atomic(obj: xr.Dataset | xr.DataArray, path: str | os.PathLike, *, protect: Any = ()) -> Path:
     """Write a Dataset/DataArray to netCDF (h5netcdf) without ever leaving a half file.
 
     The data are written to a temporary file in the target directory and

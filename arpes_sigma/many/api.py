@@ -43,7 +43,7 @@ batched by 4 against 11.1 cuts/s one by one on 2 workers), so the default is
 
 Result layout
 -------------
-The variables of :meth:`arpes_sigma.FitResult.to_dataset` (DESIGN.md §2)
+The variables of :meth:`arpes_sigma.FitResult.to_dataset` (the result contract in README.md)
 gain the slice dimension first (``sample_temp`` in K, or ``cut``), plus per
 slice: ``status`` (str), ``chi2_reduced``, ``fit_steps``, ``seed``,
 ``fit_seconds`` (s, wall time of the fit including any compilation; a batch's
@@ -321,7 +321,8 @@ def _run(slices, config, fp, dim, coord, coord_attrs, out, client, progress, n_w
                 parts[i] = xr.load_dataset(part_path(folder, i), engine="h5netcdf")
             except Exception as exc:  # pragma: no cover - parts are written atomically
                 raise ArpesDataError(
-                    f"part {part_path(folder, i)} cannot be read ({describe(exc)}); delete it and run again to refit that slice"
+                    f"part {part_path(folder, i)} cannot be read ({describe(exc)}); "
+                    "delete it and run again to refit that slice"
                 ) from None
     result = combine(parts, failures, n, dim, coord, coord_attrs, slices)
     n_ok = int(sum(1 for s in result["status"].values if s == "ok"))

@@ -79,7 +79,9 @@ def slice_dim(da: xr.DataArray, by: str | None) -> str:
         dim = found[0]
     elif by == "cut":
         if "cut" not in dims:
-            raise ArpesDataError(f"by='cut' needs a dimension named 'cut' (dims are {dims}); rename it or pass by=<name>")
+            raise ArpesDataError(
+                f"by='cut' needs a dimension named 'cut' (dims are {dims}); rename it or pass by=<name>"
+            )
         dim = "cut"
     elif isinstance(by, str) and by in dims:
         dim = by
@@ -129,7 +131,8 @@ def split(da: xr.DataArray, dim: str) -> tuple[list[xr.DataArray], np.ndarray]:
 def fingerprint(da: xr.DataArray, dim: str, config: Any) -> str:
     """SHA-256 of the input data, coordinates, attrs, slice dim and the full configuration."""
     h = hashlib.sha256()
-    h.update(json.dumps({"format": FORMAT, "dims": list(map(str, da.dims)), "shape": list(da.shape), "dim": dim}).encode())
+    head = {"format": FORMAT, "dims": list(map(str, da.dims)), "shape": list(da.shape), "dim": dim}
+    h.update(json.dumps(head).encode())
     h.update(np.ascontiguousarray(np.asarray(da.values, dtype=float)).tobytes())
     for name in sorted(map(str, da.coords)):
         v = np.asarray(da.coords[name].values)

@@ -150,7 +150,8 @@ def combine(
             ds["status"] = ((), np.asarray(failures.get(i, "failed: not fitted"), dtype=object))
             eps = slices[i].coords.get("eps_k") if slices is not None else None
             if eps is not None and "eps_k" in ds.coords and eps.size == ds["eps_k"].size:
-                ds = ds.assign_coords(eps_k=ds["eps_k"].copy(data=np.asarray(eps.values, dtype=ds["eps_k"].dtype).ravel()))
+                values = np.asarray(eps.values, dtype=ds["eps_k"].dtype).ravel()
+                ds = ds.assign_coords(eps_k=ds["eps_k"].copy(data=values))
         for d, size in pads.items():
             if d in ds.dims and ds.sizes[d] < size:
                 ds = ds.pad({d: (0, size - ds.sizes[d])})

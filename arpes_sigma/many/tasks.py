@@ -5,7 +5,7 @@ per-slice numbers (status, χ²_red, steps, seed, wall time, temperature and
 resolution used, static gap, parameters as JSON) as 0-d variables.
 
 Inside a worker, cuts of equal shape can be advanced together as one compiled
-program (:class:`arpes_sigma.fitting.fitter.FitterStack`, ``batch > 1``),
+program (:class:`arpes_sigma.fitting.stack.FitterStack`, ``batch > 1``),
 padded to a fixed batch so that the last, shorter batch does not recompile.
 """
 
@@ -21,9 +21,10 @@ import xarray as xr
 from ..errors import ArpesDataError, ConfigError, describe
 from ..fitting.cache import enable_compile_cache
 from ..fitting.config import FitConfig
-from ..fitting.fitter import Fitter, FitterStack
+from ..fitting.fitter import Fitter
 from ..fitting.pipeline import fit_with_baselines, with_baselines
 from ..fitting.result import FitResult
+from ..fitting.stack import FitterStack
 from .store import COMMON_ATTRS
 
 __all__ = ["failure", "fit_task", "part_dataset"]

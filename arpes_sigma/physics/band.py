@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing
 
 __all__ = ["tight_binding_eps"]
 
 
-def tight_binding_eps(kx, ky, *, t: float = 0.36, t1: float = -0.10,
-                      t2: float = 0.035, mu: float = -0.40):
+def tight_binding_eps(kx: np.typing.ArrayLike, ky: np.typing.ArrayLike, *, t: float = 0.36, t1: float = -0.10,
+                      t2: float = 0.035, mu: float = -0.40) -> np.ndarray:
     r"""Single-band tight-binding dispersion of a Bi2212-like CuO2 plane.
 
     .. math::

@@ -19,7 +19,9 @@ shape (E,), giving (K, E).
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 __all__ = ["nambu_g11", "spectral_function", "sigma_total", "anomalous_term"]
 
@@ -28,7 +30,8 @@ def _z(omega, eta):
     return omega + 1j * eta
 
 
-def nambu_g11(omega, eps_k, sigma11, sigma22, w, eta=0.0):
+def nambu_g11(omega: ArrayLike, eps_k: ArrayLike, sigma11: ArrayLike, sigma22: ArrayLike, w: ArrayLike,
+              eta: float = 0.0) -> jax.Array:
     """Electron component G11(k, ω) of the Nambu Green's function.
 
     Parameters
@@ -54,17 +57,20 @@ def nambu_g11(omega, eps_k, sigma11, sigma22, w, eta=0.0):
     return hole / (particle * hole - w * w)
 
 
-def spectral_function(omega, eps_k, sigma11, sigma22, w, eta=0.0):
+def spectral_function(omega: ArrayLike, eps_k: ArrayLike, sigma11: ArrayLike, sigma22: ArrayLike, w: ArrayLike,
+                      eta: float = 0.0) -> jax.Array:
     """Single-particle spectral function A(k, ω) = −Im G11 / π, in 1/eV."""
     return -jnp.imag(nambu_g11(omega, eps_k, sigma11, sigma22, w, eta)) / jnp.pi
 
 
-def anomalous_term(omega, eps_k, sigma22, w, eta=0.0):
+def anomalous_term(omega: ArrayLike, eps_k: ArrayLike, sigma22: ArrayLike, w: ArrayLike,
+                   eta: float = 0.0) -> jax.Array:
     """The anomalous contribution W² / (ω + ε_k − Σ22) to Σ_tot, in eV."""
     return w * w / (_z(omega, eta) + eps_k - sigma22)
 
 
-def sigma_total(omega, eps_k, sigma11, sigma22, w, eta=0.0):
+def sigma_total(omega: ArrayLike, eps_k: ArrayLike, sigma11: ArrayLike, sigma22: ArrayLike, w: ArrayLike,
+                eta: float = 0.0) -> jax.Array:
     """Total self-energy Σ_tot = Σ11 + W²/(ω + ε_k − Σ22), in eV.
 
     G11 = 1/(ω − ε_k − Σ_tot) holds exactly, so Σ_tot is what a normal-state

@@ -28,12 +28,16 @@ means D > 0 and Im W < 0 at its occupied-side pole ω = −E.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 __all__ = ["hidden_fermion_sigma", "background_sigma", "particle_hole"]
 
 
-def hidden_fermion_sigma(omega, v, eps_f, d, gamma):
+def hidden_fermion_sigma(
+    omega: ArrayLike, v: ArrayLike, eps_f: ArrayLike, d: ArrayLike, gamma: ArrayLike
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Nambu self-energy of a set of hidden fermions.
 
     Parameters
@@ -56,7 +60,9 @@ def hidden_fermion_sigma(omega, v, eps_f, d, gamma):
     return sigma11, sigma22, w
 
 
-def background_sigma(omega, centers, weights, widths):
+def background_sigma(
+    omega: ArrayLike, centers: ArrayLike, weights: ArrayLike, widths: ArrayLike
+) -> tuple[jax.Array, jax.Array]:
     """Normal-only causal background: Σ11 from a non-negative spectral density.
 
     Σ11_bg(ω) = Σ_j ρ_j / (ω − x_j + iΓ_j) with ρ_j ≥ 0 and Γ_j > 0 — a spectral
@@ -80,6 +86,6 @@ def background_sigma(omega, centers, weights, widths):
     return sigma11, sigma22
 
 
-def particle_hole(sigma11_at_minus_omega):
+def particle_hole(sigma11_at_minus_omega: ArrayLike) -> jax.Array:
     """Σ22(ω) = −Σ11(−ω)*, given Σ11 evaluated at −ω."""
     return -jnp.conj(sigma11_at_minus_omega)

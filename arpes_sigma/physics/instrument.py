@@ -10,9 +10,11 @@ measured energies, so nothing is lost or zero-padded at the window edges.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.nn import softmax
+from jax.typing import ArrayLike
 
 __all__ = ["K_B", "FWHM_TO_SIGMA", "fermi", "gaussian_matrix", "model_grid", "observe"]
 
@@ -22,7 +24,7 @@ K_B = 8.617333262e-5
 FWHM_TO_SIGMA = 1.0 / (2.0 * np.sqrt(2.0 * np.log(2.0)))
 
 
-def fermi(omega, temperature):
+def fermi(omega: ArrayLike, temperature: ArrayLike) -> jax.Array:
     """Fermi–Dirac occupation f(ω) = 1/(e^{ω/k_B T} + 1).
 
     Parameters
@@ -38,7 +40,7 @@ def fermi(omega, temperature):
     return 0.5 * (1.0 - jnp.tanh(omega / (2.0 * kt)))
 
 
-def gaussian_matrix(e_out, e_in, fwhm):
+def gaussian_matrix(e_out: ArrayLike, e_in: ArrayLike, fwhm: ArrayLike) -> jax.Array:
     """Row-stochastic matrix of a Gaussian resolution, shape (len(e_out), len(e_in)).
 
     Row i holds the trapezoid-weighted Gaussian g(e_out[i] − e_in[j]) normalised
@@ -58,7 +60,7 @@ def gaussian_matrix(e_out, e_in, fwhm):
     return softmax(-0.5 * (d / sigma) ** 2, axis=-1)
 
 
-def model_grid(e_data, max_fwhm, *, step=None, margin=3.0):
+def model_grid(e_data: ArrayLike, max_fwhm: float, *, step: float | None = None, margin: float = 3.0) -> np.ndarray:
     """Uniform energy grid on which the model is evaluated before convolution.
 
     Parameters
@@ -87,7 +89,7 @@ def model_grid(e_data, max_fwhm, *, step=None, margin=3.0):
     return lo + step * np.arange(n)
 
 
-def observe(spectral, omega_model, temperature, kernel):
+def observe(spectral: ArrayLike, omega_model: ArrayLike, temperature: ArrayLike, kernel: ArrayLike) -> jax.Array:
     """Resolution-broadened occupied spectral weight on the measured energies.
 
     Parameters

@@ -13,8 +13,10 @@ logarithms log|x_j − ω| at the singular node simply drop out.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 __all__ = ["kk_matrix", "kramers_kronig"]
 
@@ -24,7 +26,7 @@ def _xlogabs(d):
     return np.where(a > 0, np.log(np.where(a > 0, a, 1.0)), 0.0)
 
 
-def kk_matrix(x, omega=None):
+def kk_matrix(x: ArrayLike, omega: ArrayLike | None = None) -> np.ndarray:
     """Matrix M with Re f(omega) = M @ Im f(x), for Im f piecewise linear on ``x``.
 
     Parameters
@@ -54,7 +56,7 @@ def kk_matrix(x, omega=None):
     return m / np.pi
 
 
-def kramers_kronig(x, im, omega=None):
+def kramers_kronig(x: ArrayLike, im: ArrayLike, omega: ArrayLike | None = None) -> jax.Array:
     """Real part of a retarded function from its imaginary part on a grid.
 
     Parameters

@@ -8,7 +8,10 @@ Energies on the x axes are in eV (ω − E_F); self-energies in eV.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 __all__ = [
@@ -23,7 +26,7 @@ __all__ = [
 COLORS = {"normal": "C0", "anomalous": "C3", "total": "C2", "truth": "0.35", "data": "0.2", "fit": "C1"}
 
 
-def plot_spectrum(da, ax=None, **kwargs):
+def plot_spectrum(da: Any, ax: Axes | None = None, **kwargs: Any) -> Any:
     """Intensity image of a cut (momentum vertical, energy horizontal); returns the QuadMesh."""
     if ax is None:
         ax = Figure(figsize=(5, 4), layout="constrained").add_subplot()
@@ -40,7 +43,9 @@ def plot_spectrum(da, ax=None, **kwargs):
     return mesh
 
 
-def edc_stack(ax, omega, data, model=None, *, offset=None):
+def edc_stack(
+    ax: Axes, omega: np.ndarray, data: np.ndarray, model: np.ndarray | None = None, *, offset: float | None = None
+) -> tuple[list, list]:
     """EDCs stacked with a vertical offset; returns (data_lines, model_lines).
 
     Parameters
@@ -63,7 +68,7 @@ def edc_stack(ax, omega, data, model=None, *, offset=None):
     return dl, ml
 
 
-def cancellation_lines(ax, omega, parts):
+def cancellation_lines(ax: Axes, omega: np.ndarray, parts: dict) -> dict:
     """The cancellation panel: Im Σ11, Im W²/(ω+ε_k−Σ22) and Im Σ_tot at one k.
 
     ``parts`` is the dict of :meth:`arpes_sigma.fit.FitResult.cancellation`.
@@ -111,7 +116,9 @@ def _truth_complex(truth, name):
     return truth[f"re_{name}"].values + 1j * truth[f"im_{name}"].values
 
 
-def result_figure(result, *, truth=None, k_index=None, fig=None):
+def result_figure(
+    result: Any, *, truth: Any = None, k_index: int | None = None, fig: Any = None
+) -> tuple[Any, dict]:
     """Four-panel summary of a :class:`~arpes_sigma.fit.FitResult`.
 
     Panels: data vs fit EDCs; Im/Re Σ11; Im/Re W; the cancellation panel at
@@ -132,7 +139,8 @@ def result_figure(result, *, truth=None, k_index=None, fig=None):
         title += " (" + ", ".join(f"{k}: {v:.2f}" for k, v in result.baselines.items()) + ")"
     axes[0, 0].set_title(title, fontsize=9)
     art["normal"] = _sigma_lines(
-        axes[0, 1], omega, result.sigma_normal, result.sigma_normal_std, COLORS["normal"], "Σ11", _truth_complex(truth, "sigma_normal")
+        axes[0, 1], omega, result.sigma_normal, result.sigma_normal_std, COLORS["normal"], "Σ11",
+        _truth_complex(truth, "sigma_normal"),
     )
     axes[0, 1].set_title("normal self-energy Σ11(ω)", fontsize=9)
     art["anomalous"] = _sigma_lines(
@@ -147,7 +155,7 @@ def result_figure(result, *, truth=None, k_index=None, fig=None):
     return fig, art
 
 
-def update_result_figure(art, result, k_index=None):
+def update_result_figure(art: dict, result: Any, k_index: int | None = None) -> None:
     """Update the artists of :func:`result_figure` in place (``set_data``); rescale axes."""
     omega = result.omega
     off = 0.35 * float(np.nanmax(result.intensity))
@@ -168,7 +176,7 @@ def update_result_figure(art, result, k_index=None):
         ax.autoscale_view()
 
 
-def save_figure(fig, path, *, dpi=110):
+def save_figure(fig: Figure, path: Any, *, dpi: float = 110) -> str:
     """Save ``fig`` to ``path`` atomically (temp file in the same folder, then rename)."""
     import os
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from matplotlib.figure import Figure
 
 from ..analysis.series import series_summary
@@ -9,7 +11,7 @@ from ..analysis.series import series_summary
 __all__ = ["temperature_series_figure", "temperature_series_lines"]
 
 
-def temperature_series_lines(axes, summary, *, truth=None, tc=None):
+def temperature_series_lines(axes: Any, summary: Any, *, truth: Any = None, tc: float | None = None) -> dict:
     """Draw a series summary on three axes; returns a dict of artists.
 
     Parameters
@@ -41,7 +43,8 @@ def temperature_series_lines(axes, summary, *, truth=None, tc=None):
                                   label="peak energy")
     ax_e.set_ylabel("peak energy ω − E_F (meV)")
     definition = summary["gap"].attrs.get("definition", "re_w0")
-    label = {"re_w0": "Re W(ω=0)", "static_gap": "static gap Δ0", "anomalous_kf": "|W²/(ε−Σ22)| at k_F, ω=0"}[definition]
+    labels = {"re_w0": "Re W(ω=0)", "static_gap": "static gap Δ0", "anomalous_kf": "|W²/(ε−Σ22)| at k_F, ω=0"}
+    label = labels[definition]
     art["gap"] = ax_g.errorbar(t, summary["gap"].values * 1e3, yerr=summary["gap_std"].values * 1e3,
                                fmt="o-", color="C2", capsize=3, label=f"fit: {label}")
     ax_g.set_ylabel(f"{label} (meV)")
@@ -59,7 +62,9 @@ def temperature_series_lines(axes, summary, *, truth=None, tc=None):
     return art
 
 
-def temperature_series_figure(result, *, truth=None, tc=None, gap: str = "re_w0", fig=None):
+def temperature_series_figure(
+    result: Any, *, truth: Any = None, tc: float | None = None, gap: str = "re_w0", fig: Figure | None = None
+) -> tuple[Figure, dict]:
     """Figure of a fitted temperature series: W peak height and energy, and the gap vs T.
 
     Error bars are the spreads over restarts (the result's ``*_std``

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import numpy as np
 import xarray as xr
+from numpy.typing import ArrayLike
 
 from ..errors import ConfigError
 from .spectrum import TRUTHS, Truth, make_spectrum
@@ -31,7 +33,7 @@ from .spectrum import TRUTHS, Truth, make_spectrum
 __all__ = ["bcs_gap_ratio", "make_temperature_series"]
 
 
-def bcs_gap_ratio(temperature, tc):
+def bcs_gap_ratio(temperature: ArrayLike, tc: float) -> np.ndarray | float:
     """Δ(T)/Δ0 = tanh(1.74 √(T_c/T − 1)) below T_c, 0 at and above T_c.
 
     Parameters
@@ -53,17 +55,17 @@ def bcs_gap_ratio(temperature, tc):
 
 
 def make_temperature_series(
-    temperatures,
+    temperatures: ArrayLike,
     tc: float = 90.0,
     *,
-    truth="bi2212_like",
-    eps_k=None,
-    energies=None,
+    truth: Truth | str = "bi2212_like",
+    eps_k: ArrayLike | None = None,
+    energies: ArrayLike | None = None,
     resolution: float = 0.010,
     noise: float = 0.02,
     seed: int = 0,
-    **spectrum_kwargs,
-):
+    **spectrum_kwargs: Any,
+) -> tuple[xr.DataArray, xr.Dataset]:
     """A synthetic ARPES temperature series whose gap closes at ``tc``.
 
     Parameters

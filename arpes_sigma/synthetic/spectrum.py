@@ -24,6 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
+from jax.typing import ArrayLike
 
 from ..errors import ConfigError
 from ..physics import background_sigma, hidden_fermion_sigma, model_grid, observed, sigma_total, spectral_function
@@ -50,14 +51,14 @@ class Truth:
     alpha: float = 0.30
     omega_c: float = 0.5
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         n = len(self.v)
         if not (len(self.eps_f) == len(self.d) == len(self.gamma) == n):
             raise ConfigError("v, eps_f, d and gamma need one entry per hidden fermion; give tuples of equal length")
         if any(g <= 0 for g in self.gamma) or self.gamma0 < 0 or self.alpha < 0:
             raise ConfigError("widths gamma must be > 0 and gamma0, alpha >= 0 (causality); fix the Truth parameters")
 
-    def pole_energies(self):
+    def pole_energies(self) -> np.ndarray:
         """E_l = √(ε_f² + D²) of each hidden fermion, eV (poles at ±E_l)."""
         return np.hypot(np.asarray(self.eps_f), np.asarray(self.d))
 
@@ -77,7 +78,10 @@ TRUTHS = {
 BG_NODES, BG_SMOOTHING = 401, 0.004
 
 
-def truth_sigma(omega, v, eps_f, d, gamma, static_gap, gamma0, alpha, omega_c):
+def truth_sigma(
+    omega: ArrayLike, v: ArrayLike, eps_f: ArrayLike, d: ArrayLike, gamma: ArrayLike, static_gap: ArrayLike,
+    gamma0: ArrayLike, alpha: ArrayLike, omega_c: ArrayLike,
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Σ11, Σ22, W (complex, eV) of hidden fermions + static gap + MFL-like background; pure ``jax.numpy``.
 
     The background is ρ(x) = (Γ0 + α|x|)/π on [−Ω_c, Ω_c], turned into a causal
@@ -99,11 +103,12 @@ def truth_sigma(omega, v, eps_f, d, gamma, static_gap, gamma0, alpha, omega_c):
 
 
 def _truth_args(truth: Truth):
-    arrays = [jnp.asarray(np.asarray(a, dtype=float), dtype=jnp.float32) for a in (truth.v, truth.eps_f, truth.d, truth.gamma)]
+    poles = (truth.v, truth.eps_f, truth.d, truth.gamma)
+    arrays = [jnp.asarray(np.asarray(a, dtype=float), dtype=jnp.float32) for a in poles]
     return (*arrays, truth.static_gap, truth.gamma0, truth.alpha, truth.omega_c)
 
 
-def truth_self_energy(omega, truth: Truth):
+def truth_self_energy(omega: ArrayLike, truth: Truth) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Σ11(ω), Σ22(ω), W(ω) of a :class:`Truth`, complex arrays in eV.
 
     Parameters
@@ -131,15 +136,15 @@ def _observed(truth, grid, e, eps, temperature, resolution):
 def make_spectrum(
     truth: Truth | str = "bi2212_like",
     *,
-    eps_k=None,
-    energies=None,
-    temperature=20.0,
-    resolution=0.010,
-    noise=0.02,
-    amplitude_spread=0.2,
-    background=0.03,
-    seed=0,
-):
+    eps_k: ArrayLike | None = None,
+    energies: ArrayLike | None = None,
+    temperature: float = 20.0,
+    resolution: float = 0.010,
+    noise: float = 0.02,
+    amplitude_spread: float = 0.2,
+    background: float = 0.03,
+    seed: int = 0,
+) -> tuple[xr.DataArray, xr.Dataset]:
     """Build a synthetic ARPES cut I(k, ω) and its exact truth.
 
     Parameters
@@ -232,7 +237,7 @@ def make_spectrum(
     return intensity, truth_ds
 
 
-def default_spectrum():
+def default_spectrum() -> tuple[xr.DataArray, xr.Dataset]:
     """The built-in spectrum used by ``arpes-sigma demo`` (and its truth).
 
     11 EDCs × 171 energies, 20 K, 10 meV resolution, 2 % noise, seed 0.

@@ -12,6 +12,8 @@ import functools
 import threading
 import traceback
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
@@ -49,7 +51,7 @@ def _canvas_class():
     return LockedCanvas
 
 
-def make_figure(figsize, *, lock=None, dpi=90):
+def make_figure(figsize: tuple[float, float], *, lock: Any = None, dpi: float = 90) -> Figure:
     """A constrained-layout figure on an ipympl canvas widget.
 
     Parameters
@@ -83,7 +85,7 @@ def make_figure(figsize, *, lock=None, dpi=90):
     return fig
 
 
-def freeze_layout(fig):
+def freeze_layout(fig: Figure) -> Figure:
     """Run the constrained layout once, then keep the axes where they are.
 
     Constrained layout measures every tick label on every draw, which is about
@@ -104,12 +106,12 @@ class ErrorPanel:
         Also shows the last error's one-line summary.
     """
 
-    def __init__(self, status=None):
+    def __init__(self, status: Any = None):
         self.output = widgets.Output(layout=widgets.Layout(max_height="12em", overflow="auto"))
         self.status = status
         self.count = 0
 
-    def report(self, exc: BaseException, where: str = "callback"):
+    def report(self, exc: BaseException, where: str = "callback") -> None:
         """Append ``exc`` (with a traceback unless it is a toolkit error) to the Output."""
         self.count += 1
         summary = f"{type(exc).__name__}: {exc}"
@@ -122,7 +124,7 @@ class ErrorPanel:
         if self.status is not None:
             self.status.value = f"<span style='color:#b00020'>error in {where}: {_escape(summary)}</span>"
 
-    def clear(self):
+    def clear(self) -> None:
         """Remove every reported error."""
         self.output.outputs = ()
         self.count = 0
@@ -132,7 +134,7 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def guarded(method):
+def guarded(method: Callable) -> Callable:
     """Decorate a widget method so that any exception goes to ``self.errors`` (an ErrorPanel).
 
     ipywidgets swallows exceptions raised in ``observe`` and ``on_click``
@@ -154,7 +156,8 @@ _STYLE = {"description_width": "9em"}
 _LAYOUT = {"width": "24em"}
 
 
-def log_slider(description, value, lo_exp, hi_exp, *, tooltip="", fmt=".1e", continuous=True):
+def log_slider(description: str, value: float, lo_exp: float, hi_exp: float, *, tooltip: str = "", fmt: str = ".1e",
+               continuous: bool = True) -> widgets.FloatLogSlider:
     """A base-10 :class:`ipywidgets.FloatLogSlider` from 10**lo_exp to 10**hi_exp."""
     return widgets.FloatLogSlider(
         value=value, base=10, min=lo_exp, max=hi_exp, step=0.05, description=description, readout_format=fmt,
@@ -162,7 +165,8 @@ def log_slider(description, value, lo_exp, hi_exp, *, tooltip="", fmt=".1e", con
     )
 
 
-def float_slider(description, value, lo, hi, step, *, tooltip="", fmt=".3f", continuous=True):
+def float_slider(description: str, value: float, lo: float, hi: float, step: float, *, tooltip: str = "",
+                 fmt: str = ".3f", continuous: bool = True) -> widgets.FloatSlider:
     """A :class:`ipywidgets.FloatSlider` with the shared style."""
     return widgets.FloatSlider(
         value=value, min=lo, max=hi, step=step, description=description, readout_format=fmt,
@@ -170,7 +174,8 @@ def float_slider(description, value, lo, hi, step, *, tooltip="", fmt=".3f", con
     )
 
 
-def int_slider(description, value, lo, hi, step=1, *, tooltip="", continuous=False):
+def int_slider(description: str, value: int, lo: int, hi: int, step: int = 1, *, tooltip: str = "",
+               continuous: bool = False) -> widgets.IntSlider:
     """A :class:`ipywidgets.IntSlider` with the shared style (updates on release by default)."""
     return widgets.IntSlider(
         value=value, min=lo, max=hi, step=step, description=description, continuous_update=continuous,
@@ -178,13 +183,13 @@ def int_slider(description, value, lo, hi, step=1, *, tooltip="", continuous=Fal
     )
 
 
-def section(title, *children):
+def section(title: str, *children: widgets.Widget) -> widgets.VBox:
     """A titled column of controls."""
     head = widgets.HTML(f"<b>{_escape(title)}</b>")
     return widgets.VBox([head, *children], layout=widgets.Layout(padding="0 0.6em 0 0"))
 
 
-def close_panel(panel):
+def close_panel(panel: Any) -> None:
     """Close the controls, canvas, error area and status line of a panel (Explorer, Playground)."""
     for ctl in panel.controls.values():
         ctl.close()

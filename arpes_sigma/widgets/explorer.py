@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -28,17 +29,8 @@ import numpy as np
 from ..fitting.config import FitConfig
 from ..fitting.fitter import Fitter
 from ..plotting.explorer import ExplorerFigure
-from ._common import (
-    ErrorPanel,
-    close_panel,
-    float_slider,
-    freeze_layout,
-    guarded,
-    int_slider,
-    log_slider,
-    make_figure,
-    section,
-)
+from ._common import ErrorPanel, close_panel, freeze_layout, guarded, make_figure, section
+from .controls import explorer_controls
 
 __all__ = ["Explorer", "EXPLORER_DEFAULTS"]
 
@@ -123,7 +115,8 @@ class Explorer(widgets.VBox):
     >>> ex.step(4)               # synchronous: four updates in this thread
     """
 
-    def __init__(self, data, config: FitConfig | None = None, *, truth=None, k_index=None, figsize=(12.5, 7.0)):
+    def __init__(self, data: Any, config: FitConfig | None = None, *, truth: Any = None, k_index: int | None = None,
+                 figsize: tuple[float, float] = (12.5, 7.0)):
         super().__init__()
         self.data = data
         self.truth = truth
@@ -142,7 +135,7 @@ class Explorer(widgets.VBox):
         self.errors = ErrorPanel(self.status)
         eps = np.asarray(self.fitter.problem.eps)
         k0 = int(np.argmin(np.abs(eps))) if k_index is None else int(k_index)
-        self.controls = self._make_controls(k0)
+        self.controls = explorer_controls(self.fitter, k0)
         self.figure = make_figure(figsize, lock=self._draw_lock)
         first = self.fitter.result()
         self.view = ExplorerFigure(self.figure, first, noise=float(self.fitter.problem.noise), truth=truth, k_index=k0)
@@ -166,54 +159,6 @@ class Explorer(widgets.VBox):
         self._set_status(f"ready: step {self.fitter.step}; press Run (the first run of a model size compiles)")
 
     # ------------------------------------------------------------------ controls
-    def _make_controls(self, k0):
-        c = self.fitter.config
-        omega = np.asarray(self.fitter.problem.omega)
-        lo, hi = float(omega.min()), float(omega.max())
-        de = float(np.median(np.diff(omega)))
-        window = c.window if c.window is not None else (lo, hi)
-        temp = float(self.fitter.info.temperature if c.temperature is None else c.temperature)
-        res = float(self.fitter.info.resolution if c.resolution is None else c.resolution)
-        n_k = self.fitter.problem.n_k
-        ctl = {
-            "smoothness": log_slider("smoothness", max(c.smoothness, 1e-4), -4, 2,
-                                     tooltip="weight of the curvature prior on the background density"),
-            "gap_penalty": log_slider("gap penalty", max(c.gap_penalty, 1e-4), -4, 2,
-                                      tooltip="weight of the cap on the static gap"),
-            "gap_limit": float_slider("gap limit (eV)", c.gap_limit, 0.005, max(0.3, c.gap_limit), 0.005,
-                                      tooltip="static gap above which the gap penalty acts"),
-            "l2": log_slider("l2", max(c.l2, 1e-8), -8, -1, tooltip="weight decay of the background network"),
-            "learning_rate": log_slider("learning rate", c.learning_rate, -4, -0.5, tooltip="Adam step size"),
-            "window": widgets.FloatRangeSlider(
-                value=(max(window[0], lo), min(window[1], hi)), min=lo, max=hi, step=de, readout=False,
-                description="window (eV)", continuous_update=True, style={"description_width": "9em"},
-                layout=widgets.Layout(width="24em"),
-            ),
-            "temperature": float_slider("T (K)", temp, 1.0, max(300.0, 2 * temp), 1.0, fmt=".0f"),
-            "resolution": float_slider("resolution (eV)", res, 0.0, c.max_resolution, 0.0005, fmt=".4f",
-                                       tooltip="Gaussian FWHM"),
-            "k": int_slider("EDC (k index)", k0, 0, n_k - 1, continuous=True,
-                            tooltip="EDC of the cancellation panel"),
-            "hidden": int_slider("hidden (poles)", c.n_poles, 1, max(8, c.n_poles),
-                                 tooltip="number of hidden fermions"),
-            "width": int_slider("width", c.width, 1, max(64, c.width), tooltip="background network width"),
-            "depth": int_slider("depth", c.depth, 0, max(4, c.depth), tooltip="background network depth"),
-            "steps_per_call": int_slider("steps / update", c.steps_per_call, 1, max(200, c.steps_per_call),
-                                         tooltip="optimizer steps per jitted call, i.e. between figure updates"),
-            "restarts": int_slider("restarts", c.restarts, 1, max(8, c.restarts),
-                                   tooltip="independent seeds fitted side by side"),
-            "seed": widgets.BoundedIntText(value=c.seed, min=0, max=2**31 - 1, description="seed",
-                                           tooltip="used by Reset", style={"description_width": "9em"},
-                                           layout=widgets.Layout(width="24em")),
-            "steps": widgets.BoundedIntText(value=c.steps, min=1, max=10_000_000, description="steps per Run",
-                                            style={"description_width": "9em"}, layout=widgets.Layout(width="24em")),
-            "run": widgets.Button(description="Run", icon="play", button_style="success",
-                                  tooltip="fit in the background"),
-            "stop": widgets.Button(description="Stop", icon="stop", button_style="danger", disabled=True),
-            "reset": widgets.Button(description="Reset", icon="refresh", tooltip="re-initialise from the seed"),
-        }
-        return ctl
-
     def _connect(self):
         for name in SETTINGS:
             self.controls[name].observe(self._on_setting, names="value")
@@ -250,7 +195,7 @@ class Explorer(widgets.VBox):
         self._window_label.value = f"<small>χ² window {lo:+.3f} … {hi:+.3f} eV</small>"
 
     # ------------------------------------------------------------------ running
-    def step(self, n_calls: int = 1):
+    def step(self, n_calls: int = 1) -> Any:
         """Advance the fit by ``n_calls`` × ``steps_per_call`` steps in the calling thread.
 
         Updates the figure after every call, like the worker does. Returns the
@@ -342,7 +287,7 @@ class Explorer(widgets.VBox):
             thread.join(timeout)
         return not self.running
 
-    def reset(self, seed: int | None = None):
+    def reset(self, seed: int | None = None) -> None:
         """Stop, re-initialise every restart (from ``seed``, default the ``seed`` control) and redraw."""
         self.stop()
         with self._fit_lock:
@@ -353,12 +298,12 @@ class Explorer(widgets.VBox):
         self._draw_result(result)
         self._set_status(f"reset (seed {self.fitter.config.seed}); press Run")
 
-    def result(self):
+    def result(self) -> Any:
         """The current :class:`~arpes_sigma.FitResult` (best parameters so far)."""
         with self._fit_lock:
             return self.fitter.result()
 
-    def close(self):
+    def close(self) -> None:
         """Stop the worker and close every widget."""
         self.stop()
         close_panel(self)

@@ -23,6 +23,7 @@ Phys. Rev. Research 3, 043099 (2021)).
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -83,8 +84,9 @@ class Playground(widgets.VBox):
         browser's rendering).
     """
 
-    def __init__(self, truth: Truth | str = "bi2212_like", *, temperature=20.0, resolution=0.010, energies=None,
-                 eps_k=None, figsize=(12.5, 6.6)):
+    def __init__(self, truth: Truth | str = "bi2212_like", *, temperature: float = 20.0, resolution: float = 0.010,
+                 energies: Any = None,
+                 eps_k: Any = None, figsize: tuple[float, float] = (12.5, 6.6)):
         super().__init__()
         truth = TRUTHS[truth] if isinstance(truth, str) else truth
         self.omega = np.linspace(-0.30, 0.10, 401) if energies is None else np.asarray(energies, dtype=float)
@@ -129,7 +131,7 @@ class Playground(widgets.VBox):
         return {name: float(ctl.value) for name, ctl in self.controls.items()}
 
     # ------------------------------------------------------------------ ticks
-    def redraw(self):
+    def redraw(self) -> float:
         """Recompute every curve for the current sliders and update the artists.
 
         Returns the wall time in seconds (also in :attr:`last_tick`).
@@ -152,7 +154,7 @@ class Playground(widgets.VBox):
     def _on_change(self, change=None):
         self.redraw()
 
-    def close(self):
+    def close(self) -> None:
         """Close every widget."""
         close_panel(self)
         super().close()

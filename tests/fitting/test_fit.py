@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from arpes_sigma.errors import ArpesDataError, ConfigError
 from arpes_sigma import FitConfig, Fitter, fit
+from arpes_sigma.errors import ArpesDataError, ConfigError
 from arpes_sigma.fitting.loss import solve_nuisance
 from arpes_sigma.io.noise import estimate_noise
 from arpes_sigma.synthetic import make_spectrum
@@ -147,7 +147,8 @@ def test_result_dataset_follows_the_contract(small, tmp_path):
     assert not any(np.iscomplexobj(v.values) for v in ds.data_vars.values())
     np.testing.assert_allclose(ds.residual, ds.intensity - ds.model_intensity)
     assert {"chi2_reduced", "steps", "seed", "config"} <= set(ds.attrs)
-    assert FitConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in json.loads(ds.attrs["config"]).items()}) == r.config
+    stored = json.loads(ds.attrs["config"])
+    assert FitConfig(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in stored.items()}) == r.config
     # causality and the bound survive into the reported (mean) curves
     assert np.all(ds.im_sigma_normal <= 1e-6)
     out = tmp_path / "result.nc"

@@ -54,7 +54,7 @@ REL32 = 1e-4
 N_OMEGA = 257
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _template(spec):
     """(spec, abstract parameters) of ``init_params(spec, key)``, once per spec.
 

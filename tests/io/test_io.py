@@ -18,11 +18,11 @@ import pytest
 import xarray as xr
 
 from arpes_sigma.accessor import SigmaAccessor
+from arpes_sigma.errors import ArpesDataError
 from arpes_sigma.io.contract import edc, validate
 from arpes_sigma.io.readers import load
 from arpes_sigma.io.writers import to_netcdf_atomic
 from arpes_sigma.physics.band import tight_binding_eps
-from arpes_sigma.errors import ArpesDataError
 
 # --------------------------------------------------------------------------
 # helpers
@@ -63,9 +63,9 @@ def assert_bad(fn, *fix_words, files=(), arrays=()):
     assert "\n" not in msg and msg.strip(), msg
     for word in fix_words:
         assert word in msg, f"{word!r} not in {msg!r}"
-    for p, state in zip(files, before_files):
+    for p, state in zip(files, before_files, strict=False):
         assert file_state(p) == state, f"{p} was modified"
-    for a, b in zip(arrays, before_arrays):
+    for a, b in zip(arrays, before_arrays, strict=False):
         xr.testing.assert_identical(a, b)
     return msg
 
@@ -610,7 +610,7 @@ def test_text_edc_whitespace_with_header_and_comments(cut, tmp_path):
     p = tmp_path / "edc.txt"
     lines = ["# EDC at k_F", "# sample_temp = 20", "# energy_resolution: 0.01",
              "energy   intensity"]
-    lines += [f"{e:.6f}  {i:.10g}" for e, i in zip(cut.eV.values, cut.values[2])]
+    lines += [f"{e:.6f}  {i:.10g}" for e, i in zip(cut.eV.values, cut.values[2], strict=False)]
     p.write_text("\n".join(lines) + "\n")
     out = load(p, eps_k=-0.1)
     assert out.dims == ("eV",)
@@ -623,7 +623,7 @@ def test_text_matrix_csv(cut, tmp_path):
     p = tmp_path / "cut.csv"
     rows = ["k\\eV," + ",".join(f"{e:.6f}" for e in cut.eV.values)]
     rows += [f"{k:.4f}," + ",".join(f"{v:.10g}" for v in row)
-             for k, row in zip(cut.k.values, cut.values)]
+             for k, row in zip(cut.k.values, cut.values, strict=False)]
     p.write_text("\n".join(rows) + "\n")
     state = file_state(p)
     out = load(p, eps_k=cut.eps_k.values, sample_temp=20, energy_resolution=0.01)
@@ -638,7 +638,7 @@ def test_text_matrix_whitespace_mev_empty_corner(cut, tmp_path):
     rows = ["   " + " ".join(f"{1000 * e:.3f}" for e in cut.eV.values) + "  # energies in meV"]
     rows = ["# E (meV) along the header"] + rows
     rows += [f"{k:.4f} " + " ".join(f"{v:.10g}" for v in row)
-             for k, row in zip(cut.k.values, cut.values)]
+             for k, row in zip(cut.k.values, cut.values, strict=False)]
     p.write_text("\n".join(rows) + "\n")
     raw = load(p, validate=False)
     assert raw.dims == ("k", "eV")
@@ -758,7 +758,7 @@ def test_atomic_write_failure_keeps_existing_target(cut, tmp_path, monkeypatch):
     monkeypatch.setattr(xr.Dataset, "to_netcdf", broken)
     monkeypatch.setattr(xr.DataArray, "to_netcdf", broken)
     for obj in (cut, cut.to_dataset()):
-        assert_bad(lambda: to_netcdf_atomic(obj, target), "could not write", "nothing was overwritten",
+        assert_bad(lambda obj=obj: to_netcdf_atomic(obj, target), "could not write", "nothing was overwritten",
                    files=[target])
     assert sorted(os.listdir(tmp_path)) == ["out.nc"]  # temp files removed
     assert file_state(target) == state

@@ -10,7 +10,7 @@ temperature from which on the fitted gap stays below 50 % of its value at the
 lowest temperature. The gap used is ``anomalous_kf`` = |Σ_tot(k_F, 0) − Σ11(0)|
 = |W(0)²/(ε_kF − Σ22(0))|, the pairing part of the self-energy at E_F, which
 the data determine; Re W(0) alone is not identifiable above T_c (W and Σ11
-trade off, the cancellation of DESIGN.md §1) and is not even monotonic in the
+trade off, the cancellation of README.md) and is not even monotonic in the
 truth (see make_temperature_series). The series samples every 15 K around
 T_c = 90 K, so the recovered value must be the first grid point above T_c
 (95 K), within one temperature step of the truth.
@@ -131,7 +131,8 @@ def _fake_result(restarts=True):
             "re_sigma_normal": (("sample_temp", "eV"), np.zeros_like(im_w)),
             "im_sigma_normal": (("sample_temp", "eV"), np.full_like(im_w, -0.02)),
             "re_sigma_total": (("sample_temp", "k", "eV"), np.zeros((4, 3, 47))),
-            "im_sigma_total": (("sample_temp", "k", "eV"), np.full((4, 3, 47), -0.02) - (0.02 * amp[:, None, None]) ** 2 / 0.02),
+            "im_sigma_total": (("sample_temp", "k", "eV"),
+                               np.full((4, 3, 47), -0.02) - (0.02 * amp[:, None, None]) ** 2 / 0.02),
             "static_gap": ("sample_temp", 0.01 * amp),
         },
         coords={"sample_temp": t, "eV": e, "eps_k": ("k", [-0.1, 0.0, 0.05])},
@@ -176,7 +177,8 @@ def test_bad_slice_is_reported_and_resume_refits_only_what_is_missing(tmp_path, 
     assert r1.sizes["sample_temp"] == 3 and r1["status"].dims == ("sample_temp",)
     assert r1["status"].values[0] == "ok" and r1["status"].values[2] == "ok"
     assert r1["status"].values[1].startswith("failed: intensity has") and "NaN" in r1["status"].values[1]
-    assert np.isnan(r1["re_sigma_anomalous"].values[1]).all() and np.isfinite(r1["re_sigma_anomalous"].values[[0, 2]]).all()
+    w_re = r1["re_sigma_anomalous"].values
+    assert np.isnan(w_re[1]).all() and np.isfinite(w_re[[0, 2]]).all()
     # each cut was fitted at its own temperature (attrs sample_temp = coordinate value)
     np.testing.assert_array_equal(r1["fit_temperature"].values[[0, 2]], [20.0, 120.0])
     assert (r1.attrs["n_ok"], r1.attrs["n_failed"], r1.attrs["n_fitted"], r1.attrs["n_resumed"]) == (2, 1, 3, 0)
@@ -250,7 +252,7 @@ def test_cuts_with_their_own_eps_k_from_a_dataset(tiny):
     assert res["re_sigma_total"].dims == ("sample_temp", "k", "eV") and res["fit_temperature"].values[0] == 20.0
 
 
-def test_bad_inputs_fail_early_in_one_line(tmp_path, tiny):
+def test_bad_inputs_fail_early_in_one_line(tmp_path, tiny, capsys):
     cut = tiny.isel(sample_temp=0)
     with pytest.raises(ArpesDataError, match="3-D|split"):
         fit_many(cut, FAST, client=False, progress=False)
@@ -285,6 +287,8 @@ def test_bad_inputs_fail_early_in_one_line(tmp_path, tiny):
     ):
         code = cli_main(argv)
         assert code == 2, argv
+        err = capsys.readouterr().err
+        assert word in err and err.count("\n") == 1, (argv, err)
     assert os.path.getsize(src) == size
 
 
@@ -330,7 +334,7 @@ def test_cli_two_workers_killed_interrupted_resumed_recovers_tc(tmp_path, series
     _wait_for_parts(p, folder, 2)
     children = psutil.Process(p.pid).children(recursive=True)
     p.kill()
-    p.wait(timeout=30)
+    p.communicate(timeout=30)  # reaps it and closes its pipes
     _, alive = psutil.wait_procs(children, timeout=30)
     assert not alive, "worker processes outlived the killed client"
     first = _stats(folder)

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from arpes_sigma.io.contract import validate
 from arpes_sigma.errors import ConfigError
+from arpes_sigma.io.contract import validate
 from arpes_sigma.physics import spectral_function
 from arpes_sigma.synthetic import TRUTHS, Truth, make_spectrum, truth_self_energy
 

@@ -12,15 +12,15 @@ import pytest
 pytest.importorskip("ipywidgets")
 pytest.importorskip("ipympl")
 
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
-from arpes_sigma.errors import ConfigError  # noqa: E402
-from arpes_sigma import FitConfig  # noqa: E402
-from arpes_sigma.synthetic import default_spectrum  # noqa: E402
-from arpes_sigma.widgets import Explorer, Playground  # noqa: E402
-from arpes_sigma.synthetic.curves import playground_curves  # noqa: E402
-from arpes_sigma.widgets import playground as playground_module  # noqa: E402
-from arpes_sigma.widgets.playground import PARAMETERS  # noqa: E402
+from arpes_sigma import FitConfig
+from arpes_sigma.errors import ConfigError
+from arpes_sigma.synthetic import default_spectrum
+from arpes_sigma.synthetic.curves import playground_curves
+from arpes_sigma.widgets import Explorer, Playground
+from arpes_sigma.widgets import playground as playground_module
+from arpes_sigma.widgets.playground import PARAMETERS
 
 #: A small model so that the one compilation these tests need stays short.
 SMALL = FitConfig(n_poles=2, width=8, depth=1, n_background=24, steps_per_call=10, baselines=False)
