@@ -9,18 +9,35 @@ the network. The test moves a slider and presses Run, checks that the ipympl
 canvas shows a different image each time, and that the page logged no
 JavaScript error.
 
+Voilà 0.5 loads every federated JupyterLab extension it finds on the Jupyter
+data path (the user's ``~/.local/share/jupyter``, the environment,
+``/usr/local/share/jupyter``, ``/usr/share/jupyter``, ``$JUPYTER_PATH``) into a
+page whose core is JupyterLab 4.2. An extension built with JupyterLab 4.6's
+builder (module-federation runtime) that needs a shared package Voilà does not
+provide fails there with "The getter for the shared module is not a function
+... #RUNTIME-012" (issue 10): a console error from an extension the dashboards
+never use, present on one machine and absent on another. So the server runs
+with its own empty user data and config folders, without ``$JUPYTER_PATH``,
+and with an allowlist of the extensions the pinned packages install
+(``EXTENSIONS``); and it always has one such foreign extension planted on its
+path (JupyterLab's own galata-extension, built with 4.6), so that a lost
+allowlist fails here on every machine, not only on the ones with a stray
+extension.
+
 Screenshots go to ``$ARPES_SIGMA_ARTIFACTS`` (default: a pytest temporary
 folder). With ``ARPES_SIGMA_SCREENSHOTS=docs`` the test also waits for a
 converged fit and writes ``docs/explorer.png`` and ``docs/playground.png``.
 
-Skipped, with the reason, only when Chromium, Voilà or Playwright is not
-installed.
+Skipped, with the reason, when Chromium, Voilà or Playwright is not installed;
+with ``CI`` set (as ``.ci/run`` is run) that is a failure instead.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -47,6 +64,15 @@ CHROMIUM_ARGS = [
 ]
 APP = Path(__file__).parent / "browser_app"
 LOOPBACK = {"127.0.0.1", "localhost"}
+# the federated extensions Voilà may load: those the pinned packages install
+EXTENSIONS = (
+    "@voila-dashboards/widgets-manager8",  # voila: the ipywidgets 8 manager it injects
+    "@jupyter-widgets/jupyterlab-manager",  # jupyterlab_widgets: the ipywidgets 8 views
+    "jupyter-matplotlib",  # ipympl: the figure canvas
+    "jupyterlab_pygments",  # jupyterlab_pygments (through nbconvert): code colours
+)
+# a JupyterLab-4.6-built extension that fails in Voilà's page (issue 10), planted on the path
+FOREIGN = "@jupyterlab/galata-extension"
 
 
 def _missing():
@@ -58,6 +84,29 @@ def _missing():
     if importlib.util.find_spec("playwright") is None:
         missing.append("playwright (pip install playwright)")
     return missing
+
+
+def _plant_foreign_extension(labextensions):
+    """Copy JupyterLab's galata-extension into ``labextensions``; fail if JupyterLab no longer ships it."""
+    import jupyterlab
+
+    source = Path(jupyterlab.__file__).parent / "galata" / FOREIGN
+    if not (source / "package.json").is_file():
+        pytest.fail(f"jupyterlab {jupyterlab.__version__} ships no {FOREIGN} to plant (issue 10 regression check)")
+    # a copy, not a link: Voilà refuses to serve files that resolve outside its folders
+    shutil.copytree(source, labextensions / FOREIGN)
+
+
+def _voila_env(home):
+    """The environment for Voilà: CPU JAX, and Jupyter user folders of its own (see the module docstring)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH")}
+    env.update(
+        JAX_PLATFORMS="cpu",
+        PYTHONUNBUFFERED="1",
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+    )
+    return env
 
 
 def _free_port():
@@ -115,15 +164,21 @@ def artifacts(tmp_path_factory):
 def voila_url(tmp_path_factory):
     missing = _missing()
     if missing:
-        pytest.skip("browser test needs " + ", ".join(missing))
+        reason = "browser test needs " + ", ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI is set: bash scripts/test.sh installs them)")
+        pytest.skip(reason)
     app = tmp_path_factory.mktemp("voila_app")
     for notebook in APP.glob("*.ipynb"):
         shutil.copy(notebook, app)
+    home = tmp_path_factory.mktemp("jupyter_home")
+    _plant_foreign_extension(home / "data" / "labextensions")
     port = _free_port()
-    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
+    env = _voila_env(home)
     cmd = [
         sys.executable, "-m", "voila", str(app), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
         "--Voila.token=", "--Voila.port_retries=0", "--show_tracebacks=True",
+        *(f"--VoilaConfiguration.extension_allowlist={name}" for name in EXTENSIONS),
     ]
     log_path = app / "voila.log"
     with open(log_path, "w") as log:
@@ -238,6 +293,16 @@ def _save(page, artifacts, name):
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copy(artifacts / name, Path(target) / name)
+
+
+def test_voila_serves_only_the_tested_extensions(voila_url):
+    """Voilà's pages ask for exactly ``EXTENSIONS``, although the planted foreign one is on the path."""
+    with urllib.request.urlopen(f"{voila_url}/", timeout=30) as response:  # the tree page: no kernel
+        html = response.read().decode()
+    match = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S)
+    assert match, "no jupyter-config-data in the Voilà page"
+    names = sorted(e["name"] for e in json.loads(match.group(1))["federated_extensions"])
+    assert names == sorted(EXTENSIONS)
 
 
 def test_explorer_in_a_real_browser(browser, voila_url, artifacts):
