@@ -35,6 +35,7 @@ import numpy as np
 from ..errors import ConfigError
 
 __all__ = [
+    "LocalTerms",
     "TransverseFieldIsing",
     "J1J2Square",
     "spin_configurations",
@@ -45,6 +46,33 @@ __all__ = [
 
 #: Largest number of spins for which a dense 2^N × 2^N matrix is built.
 MAX_DENSE_SITES = 12
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalTerms:
+    """H in the form a local-energy estimator needs (σᶻ basis).
+
+    ``H|σ⟩ = diag(σ)|σ⟩ + Σ_k amp_k(σ) |σ with the sites of move k flipped⟩``, where
+
+    * diag(σ) = Σ_b ``diag_coef[b]`` σ_i σ_j over ``diag_bonds[b]`` = (i, j);
+    * move k flips ``move_sites[k]`` = (i, j) (both; j = −1 for a single site i)
+      with amplitude ``move_coef[k]``, times [σ_i ≠ σ_j] when ``antiparallel_only``
+      (the exchange part ½ J (S⁺S⁻ + h.c.) of a Heisenberg bond).
+
+    Attributes
+    ----------
+    diag_bonds : numpy.ndarray, int32, shape (B, 2)
+    diag_coef : numpy.ndarray, float64, shape (B,)
+    move_sites : numpy.ndarray, int32, shape (K, 2)
+    move_coef : numpy.ndarray, float64, shape (K,)
+    antiparallel_only : bool
+    """
+
+    diag_bonds: np.ndarray
+    diag_coef: np.ndarray
+    move_sites: np.ndarray
+    move_coef: np.ndarray
+    antiparallel_only: bool
 
 
 def _check_finite(name, value):
@@ -164,6 +192,14 @@ class TransverseFieldIsing:
             h[rows, perm] -= self.field
         return h
 
+    def local_terms(self) -> LocalTerms:
+        """Diagonal Ising bonds −J s_i s_j and single-site flips −h σˣ_i (see :class:`LocalTerms`)."""
+        n = self.n_sites
+        sites = np.stack([np.arange(n), np.full(n, -1)], axis=1).astype(np.int32)
+        return LocalTerms(
+            self.bonds, np.full(len(self.bonds), -float(self.coupling)), sites, np.full(n, -float(self.field)), False
+        )
+
     def infinite_temperature_h2(self):
         """⟨H²⟩ at β = 0 per site, Tr(H²) / (2^N N) = (J² B + h² N) / N (N ≥ 3)."""
         return (self.coupling**2 * len(self.bonds) + self.field**2 * self.n_sites) / self.n_sites
@@ -281,6 +317,12 @@ class J1J2Square:
             h[rows, perm] += 0.5 * jb
             h[rows, rows] -= 0.25 * jb
         return h
+
+    def local_terms(self) -> LocalTerms:
+        """S_i·S_j = s_i s_j / 4 + ½ (S⁺S⁻ + h.c.) per bond (see :class:`LocalTerms`); J = 0 bonds dropped."""
+        keep = self.bond_couplings != 0
+        bonds, jb = self.bonds[keep], self.bond_couplings[keep]
+        return LocalTerms(bonds, 0.25 * jb, bonds, 0.5 * jb, True)
 
     def infinite_temperature_h2(self):
         """⟨H²⟩ at β = 0 per site: Σ_b J_b² · 3/16 / N (each S_i·S_j has Tr/4^… = 3/16)."""
