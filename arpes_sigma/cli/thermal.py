@@ -204,7 +204,7 @@ def _dataset(model, result, reference, config_json):
     data = {
         "energy": ("temperature", result.energy, {"long_name": "energy per site", "units": per_site}),
         "specific_heat": ("temperature", result.specific_heat, {"long_name": "specific heat per site (k_B = 1)"}),
-        "n_steps": ("temperature", result.n_steps.astype(np.int64), {"long_name": "imaginary-time steps from beta = 0"}),
+        "n_steps": ("temperature", result.n_steps.astype(np.int64), {"long_name": "imaginary-time steps from 0"}),
         "seconds": ("temperature", result.seconds_per_temperature, {"long_name": "wall time for this temperature"}),
     }
     if result.method in ("sample", "variational"):

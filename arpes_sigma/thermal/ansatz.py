@@ -158,7 +158,7 @@ class PurifiedRBM:
         return pair.reshape(_CHANNELS * n, _CHANNELS * n), hidden
 
     def log_amplitude(self, params: dict[str, jax.Array], sigma: jax.Array, anc: jax.Array) -> jax.Array:
-        """ln ψ(σ, a) of a batch of configurations.
+        """Log-amplitude ln ψ(σ, a) of a batch of configurations.
 
         Parameters
         ----------
@@ -206,7 +206,7 @@ class PurifiedRBM:
     def flip_log_ratio(
         self, params: dict[str, jax.Array], dense: tuple, state: tuple, idx: jax.Array, mask: jax.Array
     ) -> tuple[jax.Array, jax.Array]:
-        """ln ψ(x') − ln ψ(x) when the entries ``idx`` of x = (σ, a, r) change sign.
+        """Change ln ψ(x') − ln ψ(x) when the entries ``idx`` of x = (σ, a, r) change sign.
 
         Flipping σ_k flips entries k and 2N + k; flipping a_k flips N + k and 2N + k.
         Cost O(α N) per move instead of O(α N²) for a full evaluation.
@@ -292,6 +292,6 @@ class PurifiedRBM:
 
 
 def _log_cosh(z: jax.Array) -> jax.Array:
-    """ln cosh z for complex z, stable for large |Re z|."""
+    """Log-cosh ln cosh z for complex z, stable for large |Re z|."""
     s = jnp.where(jnp.real(z) < 0, -z, z)
     return s + jnp.log1p(jnp.exp(-2 * s)) - math.log(2.0)

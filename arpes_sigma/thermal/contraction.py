@@ -179,7 +179,7 @@ def _apply_h(model: TransverseFieldIsing | J1J2Square, psi: np.ndarray) -> np.nd
         return out
     out = np.zeros_like(psi)
     keep = model.bond_couplings != 0
-    for jb, perm in zip(model.bond_couplings[keep], swap_permutations(model.bonds[keep], n)):
+    for jb, perm in zip(model.bond_couplings[keep], swap_permutations(model.bonds[keep], n), strict=True):
         out += jb * (0.5 * psi[perm] - 0.25 * psi)  # S_i·S_j = P_ij/2 − 1/4
     return out
 

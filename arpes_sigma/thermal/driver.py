@@ -97,7 +97,7 @@ class ThermalConfig:
             if not ok:
                 raise ConfigError(f"{name} must be {hint}; got {getattr(self, name)!r}")
         if self.samples % self.chains:
-            raise ConfigError(f"samples ({self.samples}) must be a multiple of chains ({self.chains}); e.g. 2048 and 256")
+            raise ConfigError(f"samples ({self.samples}) must be a multiple of chains ({self.chains}); e.g. 2048, 256")
 
     def resolved_method(self, model: TransverseFieldIsing | J1J2Square) -> str:
         """The method used for ``model``; raises :class:`ConfigError` for impossible combinations."""

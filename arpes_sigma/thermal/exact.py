@@ -151,7 +151,7 @@ def _parity_sums(beta, xi_pairs, e_pairs, xi_unpaired):
     """
     b = np.asarray(beta, dtype=np.float64)
     modes = []  # (levels relative to minimum, parities)
-    for xi, e in zip(xi_pairs, e_pairs):
+    for e in e_pairs:
         modes.append((np.array([0.0, e, e, 2 * e]), np.array([0, 1, 1, 0])))
     for xi in xi_unpaired:
         lv = np.array([0.0, xi]) - min(0.0, xi)

@@ -313,7 +313,7 @@ class J1J2Square:
         dim = 2**self.n_sites
         h = np.zeros((dim, dim))
         rows = np.arange(dim)
-        for jb, perm in zip(self.bond_couplings, swap_permutations(self.bonds, self.n_sites)):
+        for jb, perm in zip(self.bond_couplings, swap_permutations(self.bonds, self.n_sites), strict=True):
             h[rows, perm] += 0.5 * jb
             h[rows, rows] -= 0.25 * jb
         return h

@@ -222,7 +222,7 @@ class PurifiedDBM:
         return np.nonzero(self.kind == KINDS.index(kind))[0]
 
     def log_weight(self, config: np.ndarray) -> np.ndarray:
-        """ln of the Boltzmann weight of full configurations, shape (..., U) → (...)."""
+        """Log of the Boltzmann weight of full configurations, shape (..., U) → (...)."""
         u = np.asarray(config, dtype=np.complex128)
         pair = u[..., self.edges[:, 0]] * u[..., self.edges[:, 1]]
         return self.log_scale + u @ self.bias + pair @ self.weight
@@ -245,7 +245,7 @@ class PurifiedDBM:
         hidden = set(self.units("hidden").tolist())
         by_unit: dict[int, list[tuple[int, complex]]] = {}
         inter = np.zeros(m, dtype=np.complex128)
-        for (i, j), w in zip(self.edges, self.weight):
+        for (i, j), w in zip(self.edges, self.weight, strict=True):
             if i in hidden or j in hidden:
                 h, other = (i, j) if i in hidden else (j, i)
                 by_unit.setdefault(int(h), []).append((int(other), complex(w)))

@@ -129,7 +129,13 @@ _ring_series_jit = jax.jit(_ring_series, static_argnums=(8, 9))
 
 
 def sample_tfim_network(
-    model: TransverseFieldIsing, beta: float, trotter_step: float, chains: int, sweeps: int, burn_in: int, key: jax.Array
+    model: TransverseFieldIsing,
+    beta: float,
+    trotter_step: float,
+    chains: int,
+    sweeps: int,
+    burn_in: int,
+    key: jax.Array,
 ) -> dict[str, float]:
     """Metropolis sampling of the purified DBM of the transverse-field Ising chain at one β.
 

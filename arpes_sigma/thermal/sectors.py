@@ -129,7 +129,7 @@ def heisenberg_spectrum(model: J1J2Square, use_momentum=True):
             hmat = np.zeros((states.size, states.size))
             diag, targets, amps = _heisenberg_action(states, bonds, jb)
             hmat[np.arange(states.size), np.arange(states.size)] = diag
-            for tgt, amp in zip(targets, amps):
+            for tgt, amp in zip(targets, amps, strict=True):
                 ok = amp != 0
                 np.add.at(hmat, (index[tgt[ok]], np.nonzero(ok)[0]), amp[ok])
             emit(scipy.linalg.eigvalsh(hmat, driver="evr"), sz, 1)
@@ -151,7 +151,7 @@ def heisenberg_spectrum(model: J1J2Square, use_momentum=True):
             hmat = np.zeros((rk.size, rk.size), dtype=np.float64 if real else np.complex128)
             cols = np.arange(rk.size)
             hmat[cols, cols] = diag[ok_rep]
-            for tgt, amp in zip(targets, amps):
+            for tgt, amp in zip(targets, amps, strict=True):
                 tgt = tgt[ok_rep]
                 amp = amp[ok_rep]
                 row = index[rep_all[tgt]]
@@ -178,7 +178,7 @@ def _heisenberg_action(states, bonds, jb):
     """
     diag = np.zeros(states.size)
     targets, amps = [], []
-    for (i, j), jval in zip(bonds, jb):
+    for (i, j), jval in zip(bonds, jb, strict=True):
         si = 1 - 2 * ((states >> int(i)) & 1)
         sj = 1 - 2 * ((states >> int(j)) & 1)
         diag += 0.25 * jval * si * sj

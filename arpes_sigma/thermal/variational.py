@@ -65,7 +65,8 @@ def evolve(
     order = np.argsort(-t, kind="stable")
     betas = 1.0 / t[order]
     per_chain = config.samples // config.chains
-    steps = [max(1, math.ceil((b - a) / config.beta_step - 1e-9)) for a, b in zip(np.r_[0.0, betas[:-1]], betas)]
+    gaps = np.diff(np.r_[0.0, betas])
+    steps = [max(1, math.ceil(g / config.beta_step - 1e-9)) for g in gaps]
     total = int(sum(steps))
     out = {k: np.zeros(t.size) for k in ("energy", "energy_err", "specific_heat", "specific_heat_err", "tau_int")}
     out["n_steps"] = np.zeros(t.size, dtype=int)
@@ -104,7 +105,7 @@ def evolve(
         key, k0, k1 = jax.random.split(jax.random.key(config.seed), 3)
         s, a = _random_spins(k0, (config.chains, n)), _random_spins(k1, (config.chains, n))  # exact at β = 0
         beta, done = 0.0, 0
-        for pos, target, m in zip(order, betas, steps):
+        for pos, target, m in zip(order, betas, steps, strict=True):
             t0 = time.perf_counter()
             h = (target - beta) / m
             for _ in range(m):

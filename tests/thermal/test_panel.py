@@ -1,19 +1,13 @@
-"""The ThermalPanel widget: controls, artists updated in place, errors shown in the Output."""
-
-import os
-
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-
-import matplotlib
-
-matplotlib.use("Agg")
+"""The ThermalPanel widget and the pure-matplotlib thermal figures it is built from."""
 
 import numpy as np
 import pytest
 
 pytest.importorskip("ipywidgets")
 
-from arpes_sigma.widgets.thermal_panel import ThermalPanel  # noqa: E402
+from arpes_sigma.plotting.thermal import network_diagram, thermal_figure
+from arpes_sigma.thermal import ThermalConfig, TransverseFieldIsing, jw_tfim, tfim_network, thermal
+from arpes_sigma.widgets.thermal_panel import ThermalPanel
 
 
 @pytest.fixture(scope="module")
@@ -21,26 +15,22 @@ def panel():
     return ThermalPanel(n_sites=6, n_temperatures=4, temperature_range=(0.5, 2.0))
 
 
-def test_panel_exposes_controls_and_figure(panel):
-    assert {"temperature", "field", "trotter_step", "sites"} <= set(panel.controls)
-    assert panel.figure is not None
+def test_panel_shows_exact_contraction_and_the_network(panel):
+    assert {"method", "temperature", "field", "trotter_step", "sites", "run"} <= set(panel.controls)
     assert panel.result is not None and panel.result.method == "exact"
-    assert "Trotter steps" in panel.status.value
-    assert len(panel.output.outputs) == 0  # no error
+    assert "exact: N = 6" in panel.status.value and len(panel.output.outputs) == 0
+    labels = [t.get_text() for t in panel.ax_net.get_legend().get_texts()]
+    assert any(t.startswith("ancilla") for t in labels) and any(t.startswith("hidden") for t in labels)
 
 
 def test_slider_change_updates_existing_artists(panel):
-    line = panel.lines["energy"]
+    line = panel.artists["energy"].lines[0]
     before = np.array(line.get_ydata(), dtype=float)
     panel.controls["field"].value = 0.5
-    after = np.array(panel.lines["energy"].get_ydata(), dtype=float)
-    assert panel.lines["energy"] is line  # same artist, new data
-    assert after.shape == before.shape and not np.allclose(after, before)
-    exact = np.array(panel.lines["energy_exact"].get_ydata(), dtype=float)
-    assert np.all(np.isfinite(exact)) and exact.size == 120
-    # machine within 1 % of Jordan–Wigner on the panel's own grid
-    assert np.max(np.abs(panel.result.energy / np.interp(panel.result.temperature,
-                                                         panel.lines["energy_exact"].get_xdata(), exact) - 1)) < 1e-2
+    after = np.array(panel.artists["energy"].lines[0].get_ydata(), dtype=float)
+    assert panel.artists["energy"].lines[0] is line and after.shape == before.shape
+    exact = jw_tfim(TransverseFieldIsing(6, 1.0, 0.5), panel.result.temperature).energy
+    np.testing.assert_allclose(after, exact, rtol=1e-3)  # exact contraction, step 0.05: measured ≤ 4e-4
 
 
 def test_callback_errors_are_shown_not_raised(panel, monkeypatch):
@@ -51,3 +41,17 @@ def test_callback_errors_are_shown_not_raised(panel, monkeypatch):
     panel.controls["trotter_step"].value = 0.1  # triggers the callback
     text = "".join(o.get("text", "") for o in panel.output.outputs)
     assert "ValueError: bad things" in text
+
+
+def test_figures_return_artists_with_error_bars():
+    model = TransverseFieldIsing(8, 1.0, 1.0)
+    temps = np.array([0.5, 1.0])
+    res = thermal(model, temps, ThermalConfig(method="sample", sweeps=64, chains=8, seed=1))
+    fig, arts = thermal_figure({"sampled": res}, jw_tfim(model, np.linspace(0.4, 1.2, 20)))
+    bars = arts["sampled"]["energy"].lines[2][0].get_segments()
+    assert len(bars) == 2
+    np.testing.assert_allclose([b[1, 1] - b[0, 1] for b in bars], 2 * res.energy_err)
+    ax = fig.add_subplot(3, 1, 3)
+    net_art = network_diagram(ax, tfim_network(model, 2, 0.1), max_sites=4)
+    assert net_art["deep"].get_offsets().shape == (8, 2)  # 2 layers x 4 sites drawn
+    assert len(net_art["couplings"]) > 0
