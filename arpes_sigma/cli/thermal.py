@@ -25,6 +25,7 @@ main CLI starts quickly; the numerical code is imported by :func:`run`.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import math
@@ -35,7 +36,7 @@ from ..errors import ConfigError
 __all__ = ["register", "run", "build_config"]
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``thermal`` subcommand to an argparse subparsers object.
 
     Parameters
@@ -130,7 +131,7 @@ _OPTIONS = {
 }
 
 
-def build_config(args):
+def build_config(args: argparse.Namespace) -> tuple:
     """Validate parsed arguments and build (model, temperatures, ThermalConfig, output path).
 
     Raises
@@ -233,7 +234,7 @@ def _dataset(model, result, reference, config_json):
     return ds
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Run the ``thermal`` subcommand.
 
     Parameters

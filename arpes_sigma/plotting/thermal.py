@@ -12,6 +12,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..thermal.driver import ThermalResult
+from ..thermal.exact import ExactThermo
 from ..thermal.network import KINDS, PurifiedDBM
 
 __all__ = ["thermal_curves", "update_thermal_curves", "network_diagram", "thermal_figure"]
@@ -59,7 +61,7 @@ def _set_errorbar(container, x: np.ndarray, y: np.ndarray, err: np.ndarray) -> N
     bars.set_segments([np.array([[xi, yi - ei], [xi, yi + ei]]) for xi, yi, ei in zip(x, y, err, strict=True)])
 
 
-def update_thermal_curves(art: dict, result, exact_fine=None) -> None:
+def update_thermal_curves(art: dict, result: ThermalResult, exact_fine: ExactThermo | None = None) -> None:
     """Put a :class:`~arpes_sigma.thermal.ThermalResult` (and an exact curve) into the artists.
 
     Parameters
@@ -134,7 +136,9 @@ def network_diagram(ax: Axes, net: PurifiedDBM, max_sites: int = 8) -> dict:
     return art
 
 
-def thermal_figure(results: dict, exact_fine=None, figsize=(9.0, 3.6)) -> tuple[Figure, dict]:
+def thermal_figure(
+    results: dict, exact_fine: ExactThermo | None = None, figsize: tuple[float, float] = (9.0, 3.6)
+) -> tuple[Figure, dict]:
     """E(T) and C(T) of several machines against the exact curves, one colour each.
 
     Parameters

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import jax
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import ConfigError
 from .contraction import MAX_EXACT_SITES, exact_thermal
@@ -169,7 +170,7 @@ class ThermalResult:
     seconds: float
 
 
-def check_temperatures(temperatures) -> np.ndarray:
+def check_temperatures(temperatures: npt.ArrayLike) -> np.ndarray:
     """Temperatures as a float64 array, shape (T,); :class:`ConfigError` unless all finite and > 0."""
     t = np.atleast_1d(np.asarray(temperatures, dtype=np.float64))
     if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or np.any(t <= 0):
@@ -179,7 +180,7 @@ def check_temperatures(temperatures) -> np.ndarray:
 
 def thermal(
     model: TransverseFieldIsing | J1J2Square,
-    temperatures,
+    temperatures: npt.ArrayLike,
     config: ThermalConfig | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ThermalResult:

@@ -47,6 +47,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import ConfigError
 from .models import J1J2Square, TransverseFieldIsing, flip_permutations, spin_configurations
@@ -80,7 +81,7 @@ class ExactThermo:
     method: str
 
 
-def exact_temperatures(temperatures) -> np.ndarray:
+def exact_temperatures(temperatures: npt.ArrayLike) -> np.ndarray:
     """Temperatures as float64, shape (T,); :class:`ConfigError` unless all finite and > 0."""
     t = np.atleast_1d(np.asarray(temperatures, dtype=np.float64))
     if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or np.any(t <= 0):
@@ -88,7 +89,7 @@ def exact_temperatures(temperatures) -> np.ndarray:
     return t
 
 
-def ed_tfim(model: TransverseFieldIsing, temperatures):
+def ed_tfim(model: TransverseFieldIsing, temperatures: npt.ArrayLike) -> ExactThermo:
     """Dense exact diagonalisation of the transverse-field Ising chain.
 
     Parameters
@@ -231,7 +232,7 @@ def _jw_open(model, t):
     return energy / n, heat / n
 
 
-def jw_tfim(model: TransverseFieldIsing, temperatures):
+def jw_tfim(model: TransverseFieldIsing, temperatures: npt.ArrayLike) -> ExactThermo:
     """Jordan–Wigner (free-fermion) thermodynamics of the transverse-field Ising chain.
 
     Exact for any N, periodic (with the fermion-parity projection described in
@@ -256,7 +257,9 @@ def jw_tfim(model: TransverseFieldIsing, temperatures):
     return ExactThermo(t, e, c, {}, "jordan-wigner")
 
 
-def exact_reference(model, temperatures):
+def exact_reference(
+    model: TransverseFieldIsing | J1J2Square, temperatures: npt.ArrayLike
+) -> ExactThermo | None:
     """The cheapest exact reference for a model, or None when none is feasible.
 
     TFIM: Jordan–Wigner (periodic N ≥ 3 or open); dense ED for periodic N = 2.

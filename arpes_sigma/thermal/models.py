@@ -75,12 +75,12 @@ class LocalTerms:
     antiparallel_only: bool
 
 
-def _check_finite(name, value):
+def _check_finite(name: str, value: object) -> None:
     if not isinstance(value, (int, float, np.floating, np.integer)) or not math.isfinite(float(value)):
         raise ConfigError(f"{name} must be a finite real number, got {value!r}; pass e.g. {name}=1.0")
 
 
-def spin_configurations(n_sites):
+def spin_configurations(n_sites: int) -> np.ndarray:
     """All σᶻ configurations of ``n_sites`` spins in basis order.
 
     Parameters
@@ -99,7 +99,7 @@ def spin_configurations(n_sites):
     return (1 - 2 * bits).astype(np.int8)
 
 
-def flip_permutations(n_sites):
+def flip_permutations(n_sites: int) -> np.ndarray:
     """Index maps of σˣ_i: row ``i`` maps configuration ``x`` to ``x`` with spin ``i`` flipped.
 
     Returns
@@ -111,7 +111,7 @@ def flip_permutations(n_sites):
     return np.stack([x ^ (1 << i) for i in range(n_sites)]).astype(np.int32)
 
 
-def swap_permutations(bonds, n_sites):
+def swap_permutations(bonds: np.ndarray, n_sites: int) -> np.ndarray:
     """Index maps of the exchange operators P_ij (swap spins i and j).
 
     Parameters
@@ -163,19 +163,19 @@ class TransverseFieldIsing:
     name = "tfim"
 
     @property
-    def bonds(self):
+    def bonds(self) -> np.ndarray:
         """Nearest-neighbour bonds (i, i+1), shape (B, 2), B = N (periodic) or N − 1 (open)."""
         n = self.n_sites
         last = n if self.periodic else n - 1
         return np.array([(i, (i + 1) % n) for i in range(last)], dtype=np.int32)
 
-    def diagonal(self):
+    def diagonal(self) -> np.ndarray:
         """Diagonal (Ising) part −J Σ s_i s_j of every configuration, shape (2**N,)."""
         s = spin_configurations(self.n_sites).astype(np.float64)
         b = self.bonds
         return -self.coupling * np.sum(s[:, b[:, 0]] * s[:, b[:, 1]], axis=1)
 
-    def dense(self):
+    def dense(self) -> np.ndarray:
         """The Hamiltonian as a dense real symmetric matrix, shape (2**N, 2**N).
 
         Raises
@@ -200,7 +200,7 @@ class TransverseFieldIsing:
             self.bonds, np.full(len(self.bonds), -float(self.coupling)), sites, np.full(n, -float(self.field)), False
         )
 
-    def infinite_temperature_h2(self):
+    def infinite_temperature_h2(self) -> float:
         """⟨H²⟩ at β = 0 per site, Tr(H²) / (2^N N) = (J² B + h² N) / N (N ≥ 3)."""
         return (self.coupling**2 * len(self.bonds) + self.field**2 * self.n_sites) / self.n_sites
 
@@ -238,7 +238,7 @@ class J1J2Square:
     name = "j1j2"
 
     @property
-    def n_sites(self):
+    def n_sites(self) -> int:
         """Number of spins N = Lx Ly."""
         return self.lx * self.ly
 
@@ -246,7 +246,7 @@ class J1J2Square:
         return (x % self.lx) + self.lx * (y % self.ly)
 
     @property
-    def nn_bonds(self):
+    def nn_bonds(self) -> np.ndarray:
         """Nearest-neighbour bonds, shape (2N, 2)."""
         out = []
         for y in range(self.ly):
@@ -256,7 +256,7 @@ class J1J2Square:
         return np.array(out, dtype=np.int32)
 
     @property
-    def nnn_bonds(self):
+    def nnn_bonds(self) -> np.ndarray:
         """Next-nearest (diagonal) bonds, shape (2N, 2)."""
         out = []
         for y in range(self.ly):
@@ -266,17 +266,17 @@ class J1J2Square:
         return np.array(out, dtype=np.int32)
 
     @property
-    def bonds(self):
+    def bonds(self) -> np.ndarray:
         """All bonds, nearest first, shape (4N, 2)."""
         return np.concatenate([self.nn_bonds, self.nnn_bonds])
 
     @property
-    def bond_couplings(self):
+    def bond_couplings(self) -> np.ndarray:
         """Exchange constant of each bond in :attr:`bonds`, shape (4N,)."""
         n = self.n_sites
         return np.concatenate([np.full(2 * n, float(self.j1)), np.full(2 * n, float(self.j2))])
 
-    def translations(self):
+    def translations(self) -> tuple[np.ndarray, np.ndarray]:
         """Site permutations of all Lx Ly lattice translations.
 
         Returns
@@ -293,13 +293,13 @@ class J1J2Square:
                 vecs.append((a, b))
         return np.array(perms, dtype=np.int64), np.array(vecs, dtype=np.int64)
 
-    def diagonal(self):
+    def diagonal(self) -> np.ndarray:
         """Diagonal part Σ_b J_b s_i s_j / 4 of every configuration, shape (2**N,)."""
         s = spin_configurations(self.n_sites).astype(np.float64)
         b = self.bonds
         return 0.25 * np.sum(self.bond_couplings * s[:, b[:, 0]] * s[:, b[:, 1]], axis=1)
 
-    def dense(self):
+    def dense(self) -> np.ndarray:
         """The Hamiltonian as a dense real symmetric matrix, shape (2**N, 2**N).
 
         Uses S_i·S_j = P_ij / 2 − 1/4 with P_ij the exchange (swap) operator.
@@ -324,7 +324,7 @@ class J1J2Square:
         bonds, jb = self.bonds[keep], self.bond_couplings[keep]
         return LocalTerms(bonds, 0.25 * jb, bonds, 0.5 * jb, True)
 
-    def infinite_temperature_h2(self):
+    def infinite_temperature_h2(self) -> float:
         """⟨H²⟩ at β = 0 per site: Σ_b J_b² · 3/16 / N (each S_i·S_j has Tr/4^… = 3/16)."""
         return float(np.sum(self.bond_couplings**2)) * 3.0 / 16.0 / self.n_sites
 

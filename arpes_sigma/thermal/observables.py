@@ -30,7 +30,12 @@ __all__ = [
 ]
 
 
-def canonical_averages(eigenvalues, temperatures, n_sites, diagonal_observables=None):
+def canonical_averages(
+    eigenvalues: np.ndarray,
+    temperatures: np.ndarray,
+    n_sites: int,
+    diagonal_observables: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
     """Canonical averages from the full many-body spectrum.
 
     Parameters

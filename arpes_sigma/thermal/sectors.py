@@ -9,6 +9,7 @@ states) takes seconds; ``use_momentum=False`` gives the S^z-only blocks
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import scipy.linalg
 
 from ..errors import ConfigError
@@ -74,7 +75,7 @@ def _momentum_stars(lx, ly):
     return stars
 
 
-def heisenberg_spectrum(model: J1J2Square, use_momentum=True):
+def heisenberg_spectrum(model: J1J2Square, use_momentum: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """All eigenvalues of the J1–J2 model with their total S^z.
 
     Blocks: total S^z (only S^z ≥ 0 is diagonalised; S^z < 0 follows by the
@@ -188,7 +189,7 @@ def _heisenberg_action(states, bonds, jb):
     return diag, targets, amps
 
 
-def ed_j1j2(model: J1J2Square, temperatures, use_momentum=True):
+def ed_j1j2(model: J1J2Square, temperatures: npt.ArrayLike, use_momentum: bool = True) -> ExactThermo:
     """Exact thermodynamics of the J1–J2 model by symmetry-block diagonalisation.
 
     Parameters

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +24,9 @@ from .models import J1J2Square, TransverseFieldIsing
 from .observables import energy_and_heat
 from .propagation import local_energy, sr_flow
 from .sampling import metropolis_sweeps
+
+if TYPE_CHECKING:
+    from .driver import ThermalConfig
 
 __all__ = ["evolve", "RCOND"]
 
@@ -37,7 +41,7 @@ def _random_spins(key: jax.Array, shape: tuple[int, int]) -> jax.Array:
 def evolve(
     model: TransverseFieldIsing | J1J2Square,
     temperatures: np.ndarray,
-    config,
+    config: ThermalConfig,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Variational imaginary-time evolution of the purified machine to each temperature.

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..plotting.thermal import network_diagram, thermal_curves, update_thermal_curves
-from ..thermal import ThermalConfig, TransverseFieldIsing, jw_tfim, tfim_network, thermal
+from ..thermal import ThermalConfig, ThermalResult, TransverseFieldIsing, jw_tfim, tfim_network, thermal
 
 __all__ = ["ThermalPanel"]
 
@@ -107,7 +107,7 @@ class ThermalPanel(widgets.VBox):
         except Exception as exc:  # shown to the user, never swallowed
             self.output.append_stdout(f"{type(exc).__name__}: {exc}\n")
 
-    def update(self):
+    def update(self) -> ThermalResult:
         """Read controls → compute → update artists (raises on bad input)."""
         c = self.controls
         t_lo, t_hi = c["temperature"].value
