@@ -77,7 +77,7 @@ def tfim_sample(quick):
     temps = np.array([0.5, 1.0, 2.0])
     for n in (64, 128) if quick else (64, 128, 256):
         model = TransverseFieldIsing(n, 1.0, 1.0)
-        cfg = ThermalConfig(method="sample", trotter_step=0.1, sweeps=300 if quick else 1500, chains=32, seed=0)
+        cfg = ThermalConfig(method="sample", trotter_step=0.1, sweeps=300 if quick else 6000, chains=32, seed=0)
         res = thermal(model, temps, cfg)
         out[f"N={n}"] = _summary(res, jw_tfim(model, temps), 0.005, 0.05)
     return out

@@ -200,9 +200,6 @@ class TransverseFieldIsing:
             self.bonds, np.full(len(self.bonds), -float(self.coupling)), sites, np.full(n, -float(self.field)), False
         )
 
-    def infinite_temperature_h2(self) -> float:
-        """⟨H²⟩ at β = 0 per site, Tr(H²) / (2^N N) = (J² B + h² N) / N (N ≥ 3)."""
-        return (self.coupling**2 * len(self.bonds) + self.field**2 * self.n_sites) / self.n_sites
 
 
 @dataclasses.dataclass(frozen=True)
@@ -324,9 +321,6 @@ class J1J2Square:
         bonds, jb = self.bonds[keep], self.bond_couplings[keep]
         return LocalTerms(bonds, 0.25 * jb, bonds, 0.5 * jb, True)
 
-    def infinite_temperature_h2(self) -> float:
-        """⟨H²⟩ at β = 0 per site: Σ_b J_b² · 3/16 / N (each S_i·S_j has Tr/4^… = 3/16)."""
-        return float(np.sum(self.bond_couplings**2)) * 3.0 / 16.0 / self.n_sites
 
 
 def _guard_dense(n):

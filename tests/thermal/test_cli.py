@@ -71,15 +71,16 @@ def test_variational_run_on_a_3x3_torus(tmp_path):
     out = tmp_path / "var.nc"
     _run(
         ["thermal", "--model", "j1j2", "--sites", "9", "--j2", "0.5", "--temperatures", "4", "--method",
-         "variational", "--beta-step", "0.05", "--chains", "64", "--samples", "256", "--out", str(out), "--quiet"]
+         "variational", "--beta-step", "0.1", "--chains", "32", "--samples", "128", "--features", "1",
+         "--out", str(out), "--quiet"]
     )
     with xr.open_dataset(out, engine="h5netcdf") as ds:
-        assert ds.attrs["method"] == "variational" and int(ds.n_steps[0]) == 5
+        assert ds.attrs["method"] == "variational" and int(ds.n_steps[0]) == 3
         assert float(ds.energy_err[0]) > 0
         z = float(((ds.energy - ds.energy_exact) / ds.energy_err)[0])
         assert abs(z) < 4, z
         cfg = json.loads(ds.attrs["config"])
-        assert cfg["samples"] == 256 and cfg["chains"] == 64
+        assert cfg["samples"] == 128 and cfg["chains"] == 32 and cfg["features"] == 1
 
 
 def test_j1j2_small_cluster(tmp_path, capsys):

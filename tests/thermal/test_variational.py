@@ -104,11 +104,11 @@ def test_metropolis_samples_follow_the_amplitude_squared():
     prob = np.exp(2 * np.asarray(machine.log_amplitude(p, s, a)).real)
     prob /= prob.sum()
     k0, k1 = jax.random.split(jax.random.key(11))
-    start = jax.random.randint(k0, (4000,), 0, 16)  # uniform starts, as the evolution's β = 0 chains
-    cs, ca, acc = metropolis_sweeps(machine, p, k1, s[start], a[start], 100)
+    start = jax.random.randint(k0, (3000,), 0, 16)  # uniform starts, as the evolution's β = 0 chains
+    cs, ca, acc = metropolis_sweeps(machine, p, k1, s[start], a[start], 60)
     bits = np.concatenate([(1 - np.asarray(cs)) / 2, (1 - np.asarray(ca)) / 2], axis=1) @ (1 << np.arange(4))
     counts = np.bincount(bits.astype(int), minlength=16)
-    chi2 = np.sum((counts - 4000 * prob) ** 2 / (4000 * prob))
+    chi2 = np.sum((counts - 3000 * prob) ** 2 / (3000 * prob))
     assert chi2 < 40, chi2  # 15 dof: P(chi2 > 40) ≈ 5e-4
     assert 0.05 < float(acc) < 1.0
 
