@@ -1,28 +1,31 @@
 """The ``arpes-sigma thermal`` subcommand.
 
-    arpes-sigma thermal --model tfim|j1j2 --sites N [--field H] [--coupling J] [--j2 X]
-                        --temperatures T1,T2,... --out RESULT.nc
-                        [--trotter-step D] [--samples N] [--method M] [--open]
-                        [--seed S] [--overwrite] [--quiet]
+    arpes-sigma thermal --model tfim|j1j2 --sites N --temperatures T1,T2,... --out RESULT.nc
+                        [--method auto|exact|sample|variational] [--field H] [--coupling J] [--j2 X]
+                        [--trotter-step D] [--sweeps S] [--chains C] [--features A] [--beta-step DB]
+                        [--samples M] [--open] [--seed S] [--overwrite] [--quiet]
 
-Writes an xarray Dataset on dimension ``temperature`` with ``energy`` and
-``specific_heat`` (per site) from the purified deep Boltzmann machine,
-``energy_exact`` / ``specific_heat_exact`` (Jordan–Wigner or exact
-diagonalisation, when feasible), ``energy_err`` / ``specific_heat_err`` for
-stochastic methods, exact magnetisations (``mx_exact`` = ⟨σˣ⟩, ``mz2_exact`` =
-⟨(Σσᶻ/N)²⟩ for TFIM N ≤ 10; ``sz2_exact`` = ⟨(S^z_tot)²⟩/N for J1–J2), the
-sampled ``mx``/``mz2`` for ``--method sample``, and the configuration as JSON
-in ``attrs["config"]``.
-The file is written atomically (temporary file in the same directory, then
-``os.replace``) with engine ``h5netcdf``. Bad input raises
+Sizes each method supports: ``exact`` any model with N ≤ 12 (tfim: N ≥ 2;
+j1j2: 3 × 3); ``sample`` tfim with h ≠ 0 and even N on a periodic chain (any
+N open); ``variational`` periodic tfim chains (N ≥ 3) and every j1j2 torus
+``--sites L*L`` with L ≥ 3. Anything else is refused with a one-line
 :class:`arpes_sigma.errors.ConfigError` before anything is computed or written.
 
-This module imports only ``argparse`` at import time so that the main CLI
-starts quickly; the numerical code is imported by :func:`run`.
+Writes an xarray Dataset on dimension ``temperature`` with ``energy`` and
+``specific_heat`` (per site), their standard errors and autocorrelation times
+for the stochastic methods, the exact references ``energy_exact`` /
+``specific_heat_exact`` (Jordan–Wigner or exact diagonalisation, when
+feasible), ``seconds`` per temperature, and the configuration and the
+network's unit counts as JSON in ``attrs``. The file goes through the
+project's one atomic writer (:func:`arpes_sigma.io.writers.to_netcdf_atomic`).
+
+This module imports only the standard library at import time so that the
+main CLI starts quickly; the numerical code is imported by :func:`run`.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import math
@@ -34,7 +37,7 @@ from ..io.writers import to_netcdf_atomic
 __all__ = ["register", "run", "build_config"]
 
 
-def register(subparsers):
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``thermal`` subcommand to an argparse subparsers object.
 
     Parameters
@@ -57,17 +60,21 @@ def register(subparsers):
         ),
     )
     p.add_argument("--model", required=True, help="tfim (Ising chain) or j1j2 (square-lattice Heisenberg)")
-    p.add_argument("--sites", required=True, help="number of spins: chain length (tfim) or L*L = 9 or 16 (j1j2)")
+    p.add_argument("--sites", required=True, help="number of spins: chain length (tfim) or L*L, L >= 3 (j1j2)")
     p.add_argument("--field", default=None, help="transverse field h (tfim only, required there)")
     p.add_argument("--coupling", default="1.0", help="Ising J (tfim) or J1 (j1j2); default 1")
     p.add_argument("--j2", default=None, help="next-nearest exchange J2 (j1j2 only); default 0")
     p.add_argument("--temperatures", required=True, help="comma-separated temperatures > 0, e.g. 0.25,0.5,1,2")
     p.add_argument("--out", required=True, help="output netCDF file (.nc)")
-    p.add_argument("--trotter-step", default="0.05", help="largest imaginary-time step, in (0, 0.5]; default 0.05")
-    p.add_argument("--samples", default=None, help="probe vectors (probe) or sweeps per chain (sample)")
-    p.add_argument("--method", default="auto", help="auto, exact, probe or sample; default auto")
+    p.add_argument("--method", default="auto", help="auto, exact, sample or variational; default auto")
+    p.add_argument("--trotter-step", default=None, help="largest Trotter step of the network (exact, sample); 0.05")
+    p.add_argument("--sweeps", default=None, help="measured sweeps per chain (sample); default 2000")
+    p.add_argument("--chains", default=None, help="Markov chains (sample: 32, variational: 256)")
+    p.add_argument("--features", default=None, help="hidden-unit feature maps alpha (variational); default 2")
+    p.add_argument("--beta-step", default=None, help="integration step in beta (variational); default 0.05")
+    p.add_argument("--samples", default=None, help="samples per SR stage, a multiple of --chains (variational)")
     p.add_argument("--open", action="store_true", help="open instead of periodic chain (tfim)")
-    p.add_argument("--seed", default="0", help="random seed for probes / Markov chains; default 0")
+    p.add_argument("--seed", default="0", help="random seed of the Markov chains; default 0")
     p.add_argument("--overwrite", action="store_true", help="replace RESULT.nc if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary line")
     p.set_defaults(func=run)
@@ -114,20 +121,34 @@ def _temperatures(text):
     return values
 
 
-def build_config(args):
-    """Validate parsed arguments and build (model, temperatures, PurifiedConfig, output path).
+_OPTIONS = {
+    # option: (ThermalConfig field, parser, minimum, methods it applies to)
+    "trotter_step": ("trotter_step", "float", None, ("exact", "sample")),
+    "sweeps": ("sweeps", "int", 16, ("sample",)),
+    "chains": ("chains", "int", 2, ("sample", "variational")),
+    "features": ("features", "int", 0, ("variational",)),
+    "beta_step": ("beta_step", "float", None, ("variational",)),
+    "samples": ("samples", "int", 64, ("variational",)),
+}
+
+
+def build_config(args: argparse.Namespace) -> tuple:
+    """Validate parsed arguments and build (model, temperatures, ThermalConfig, output path).
 
     Raises
     ------
     ConfigError
         With a one-line message naming the bad option and the fix.
     """
+    from ..thermal.driver import METHODS, ThermalConfig
     from ..thermal.models import J1J2Square, TransverseFieldIsing
-    from ..thermal.purified import PurifiedConfig
 
     model_name = str(args.model).lower()
     if model_name not in ("tfim", "j1j2"):
         raise ConfigError(f"--model must be tfim or j1j2, got {args.model!r}")
+    method = str(args.method).lower()
+    if method not in METHODS:
+        raise ConfigError(f"--method must be one of {', '.join(METHODS)}, got {args.method!r}")
     sites = _int("sites", args.sites, 2)
     coupling = _float("coupling", args.coupling)
     if model_name == "tfim":
@@ -142,17 +163,24 @@ def build_config(args):
         if args.open:
             raise ConfigError("--open applies to --model tfim only; j1j2 clusters are periodic")
         side = int(round(math.sqrt(sites)))
-        if side * side != sites or side < 3 or sites > 16:
-            raise ConfigError(f"--sites for j1j2 must be 9 or 16 (an L x L torus), got {sites}")
+        if side * side != sites or side < 3:
+            raise ConfigError(f"--sites for j1j2 must be L*L with L >= 3 (9, 16, 25, 36, ...), got {sites}")
         j2 = _float("j2", args.j2) if args.j2 is not None else 0.0
         model = J1J2Square(side, side, coupling, j2)
-    samples = _int("samples", args.samples, 2) if args.samples is not None else None
-    config = PurifiedConfig(
-        trotter_step=_float("trotter-step", args.trotter_step),
-        method=str(args.method),
-        samples=samples,
-        seed=_int("seed", args.seed, 0),
-    )
+    kwargs = {"method": method, "seed": _int("seed", args.seed, 0)}
+    if method == "variational":
+        kwargs["chains"] = 256
+    for option, (field, kind, minimum, applies) in _OPTIONS.items():
+        text = getattr(args, option, None)
+        if text is None:
+            continue
+        flag = "--" + option.replace("_", "-")
+        if method != "auto" and method not in applies:
+            raise ConfigError(f"{flag} applies to --method {' or '.join(applies)}; drop it for --method {method}")
+        kwargs[field] = _float(option.replace("_", "-"), text) if kind == "float" else _int(option, text, minimum)
+    if method == "variational" and "samples" not in kwargs:
+        kwargs["samples"] = 8 * kwargs["chains"]
+    config = ThermalConfig(**kwargs)
     config.resolved_method(model)  # raises ConfigError early for impossible combinations
     temperatures = _temperatures(args.temperatures)
     out = os.path.abspath(os.fspath(args.out))
@@ -160,6 +188,8 @@ def build_config(args):
     if os.path.isdir(out):
         example = os.path.join(args.out, "thermal.nc")
         raise ConfigError(f"--out {args.out} is a directory; give a file name such as {example}")
+    if not out.lower().endswith(".nc"):
+        raise ConfigError(f"--out {args.out} must end in .nc (netCDF); rename it")
     if not os.path.isdir(folder):
         raise ConfigError(f"the folder of --out does not exist: {folder}; create it first")
     if os.path.exists(out) and not getattr(args, "overwrite", False):
@@ -172,14 +202,17 @@ def _dataset(model, result, reference, config_json):
     import xarray as xr
 
     t = result.temperature
+    per_site = "per site, units of the coupling (k_B = 1)"
     data = {
-        "energy": ("temperature", result.energy, {"long_name": "energy per site", "units": "J"}),
+        "energy": ("temperature", result.energy, {"long_name": "energy per site", "units": per_site}),
         "specific_heat": ("temperature", result.specific_heat, {"long_name": "specific heat per site (k_B = 1)"}),
-        "n_steps": ("temperature", result.n_steps.astype(np.int64), {"long_name": "Trotter steps from beta = 0"}),
+        "n_steps": ("temperature", result.n_steps.astype(np.int64), {"long_name": "imaginary-time steps from 0"}),
+        "seconds": ("temperature", result.seconds_per_temperature, {"long_name": "wall time for this temperature"}),
     }
-    if result.method in ("probe", "sample"):
+    if result.method in ("sample", "variational"):
         data["energy_err"] = ("temperature", result.energy_err, {"long_name": "standard error of energy"})
         data["specific_heat_err"] = ("temperature", result.specific_heat_err, {"long_name": "standard error of C"})
+        data["tau_int"] = ("temperature", result.tau_int, {"long_name": "integrated autocorrelation time (sweeps)"})
     for name, values in result.observables.items():
         data[name] = ("temperature", np.asarray(values))
     if reference is not None:
@@ -187,21 +220,22 @@ def _dataset(model, result, reference, config_json):
         data["specific_heat_exact"] = ("temperature", reference.specific_heat, {"method": reference.method})
         for name, values in reference.observables.items():
             data[f"{name}_exact"] = ("temperature", np.asarray(values), {"method": reference.method})
-    ds = xr.Dataset(data, coords={"temperature": ("temperature", t, {"units": "J (k_B = 1)"})})
+    ds = xr.Dataset(data, coords={"temperature": ("temperature", t, {"units": "coupling (k_B = 1)"})})
     ds.attrs.update(
         {
             "config": config_json,
             "method": result.method,
             "model": model.name,
-            "seconds": float(result.seconds),
+            "units": json.dumps(result.units),
+            "seconds_total": float(result.seconds),
             "reference": reference.method if reference is not None else "none",
-            "source": "arpes_sigma.thermal (purified deep Boltzmann machine, PRL 127, 060601 (2021))",
+            "source": "arpes_sigma.thermal (purified Boltzmann machine, PRL 127, 060601 (2021))",
         }
     )
     return ds
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Run the ``thermal`` subcommand.
 
     Parameters
@@ -218,8 +252,9 @@ def run(args):
 
     from tqdm.auto import tqdm
 
+    from ..io.writers import to_netcdf_atomic
+    from ..thermal.driver import thermal
     from ..thermal.exact import ed_tfim, exact_reference
-    from ..thermal.purified import purified_thermal
 
     quiet = bool(getattr(args, "quiet", False))
     bar = tqdm(total=1, desc="thermal", unit="step", disable=quiet, leave=False)
@@ -230,7 +265,7 @@ def run(args):
         bar.refresh()
 
     try:
-        result = purified_thermal(model, temperatures, config, progress=progress)
+        result = thermal(model, temperatures, config, progress=progress)
     finally:
         bar.close()
     reference = exact_reference(model, temperatures)
@@ -243,11 +278,8 @@ def run(args):
             "model": model.name,
             "model_parameters": {k: v for k, v in vars(model).items()},
             "temperatures": list(map(float, temperatures)),
-            "trotter_step": config.trotter_step,
+            **dataclasses.asdict(config),
             "method": result.method,
-            "samples": config.samples,
-            "chains": config.chains,
-            "seed": config.seed,
         },
         default=float,
     )

@@ -1,26 +1,34 @@
-"""Thermal states of quantum spin models from purified deep Boltzmann machines.
+"""Thermal states of quantum spin models from purified (deep) Boltzmann machines.
 
 Nomura, Yoshioka and Nori, Phys. Rev. Lett. 127, 060601 (2021): the Gibbs
 state e^{−βH}/Z is the reduced state of a pure system + ancilla state
-|ψ(β)⟩ = e^{−βH/2}|ψ(0)⟩, written as a deep Boltzmann machine; β = 0 is exact
-and imaginary-time (Trotter) steps add hidden and deep units.
+|ψ(β)⟩ = e^{−βH/2}|ψ(0)⟩ written as a Boltzmann machine; β = 0 is exact.
 
-Submodules
-----------
-models       transverse-field Ising chain and J1–J2 square-lattice Heisenberg model
-exact        exact diagonalisation (with symmetry sectors) and Jordan–Wigner references
-purified     the purified DBM: exact factors, exact/probe/sampled evaluation
-observables  thermal averages, blocking and jackknife errors
-cli          the ``arpes-sigma thermal`` subcommand (``register(subparsers)``)
+Modules (physics first, one way down):
+
+models        transverse-field Ising chain, J1–J2 square lattice; H in local form
+exact         Jordan–Wigner and exact diagonalisation of the Ising chain; reference dispatch
+sectors       symmetry-block exact diagonalisation of the J1–J2 model
+observables   canonical averages, autocorrelation times, blocking, jackknife
+network       the explicit deterministic purified DBM (units, weights, biases)
+contraction   exact summation of that network (small N)
+sampling      Markov chains over the network's units; Metropolis for the variational machine
+ansatz        the variational purified machine (ancilla along x)
+propagation   stochastic reconfiguration / TDVP in imaginary time
+variational   the variational evolution from β = 0 with measurements
+driver        ``thermal(model, temperatures, ThermalConfig(method=...))``
 """
 
 from __future__ import annotations
 
-from .exact import ExactThermo, ed_j1j2, ed_tfim, exact_reference, jw_tfim
+from .driver import METHODS, ThermalConfig, ThermalResult, thermal
+from .exact import ExactThermo, ed_tfim, exact_reference, jw_tfim
 from .models import J1J2Square, TransverseFieldIsing
-from .purified import PurifiedConfig, PurifiedResult, network_size, purified_amplitudes, purified_thermal
+from .network import PurifiedDBM, tfim_network
+from .sectors import ed_j1j2
 
 __all__ = [
+    "METHODS",
     "TransverseFieldIsing",
     "J1J2Square",
     "ExactThermo",
@@ -28,9 +36,9 @@ __all__ = [
     "jw_tfim",
     "ed_j1j2",
     "exact_reference",
-    "PurifiedConfig",
-    "PurifiedResult",
-    "purified_thermal",
-    "purified_amplitudes",
-    "network_size",
+    "PurifiedDBM",
+    "tfim_network",
+    "ThermalConfig",
+    "ThermalResult",
+    "thermal",
 ]

@@ -35,6 +35,7 @@ import numpy as np
 from ..errors import ConfigError
 
 __all__ = [
+    "LocalTerms",
     "TransverseFieldIsing",
     "J1J2Square",
     "spin_configurations",
@@ -47,12 +48,39 @@ __all__ = [
 MAX_DENSE_SITES = 12
 
 
-def _check_finite(name, value):
+@dataclasses.dataclass(frozen=True)
+class LocalTerms:
+    """H in the form a local-energy estimator needs (σᶻ basis).
+
+    ``H|σ⟩ = diag(σ)|σ⟩ + Σ_k amp_k(σ) |σ with the sites of move k flipped⟩``, where
+
+    * diag(σ) = Σ_b ``diag_coef[b]`` σ_i σ_j over ``diag_bonds[b]`` = (i, j);
+    * move k flips ``move_sites[k]`` = (i, j) (both; j = −1 for a single site i)
+      with amplitude ``move_coef[k]``, times [σ_i ≠ σ_j] when ``antiparallel_only``
+      (the exchange part ½ J (S⁺S⁻ + h.c.) of a Heisenberg bond).
+
+    Attributes
+    ----------
+    diag_bonds : numpy.ndarray, int32, shape (B, 2)
+    diag_coef : numpy.ndarray, float64, shape (B,)
+    move_sites : numpy.ndarray, int32, shape (K, 2)
+    move_coef : numpy.ndarray, float64, shape (K,)
+    antiparallel_only : bool
+    """
+
+    diag_bonds: np.ndarray
+    diag_coef: np.ndarray
+    move_sites: np.ndarray
+    move_coef: np.ndarray
+    antiparallel_only: bool
+
+
+def _check_finite(name: str, value: object) -> None:
     if not isinstance(value, (int, float, np.floating, np.integer)) or not math.isfinite(float(value)):
         raise ConfigError(f"{name} must be a finite real number, got {value!r}; pass e.g. {name}=1.0")
 
 
-def spin_configurations(n_sites):
+def spin_configurations(n_sites: int) -> np.ndarray:
     """All σᶻ configurations of ``n_sites`` spins in basis order.
 
     Parameters
@@ -71,7 +99,7 @@ def spin_configurations(n_sites):
     return (1 - 2 * bits).astype(np.int8)
 
 
-def flip_permutations(n_sites):
+def flip_permutations(n_sites: int) -> np.ndarray:
     """Index maps of σˣ_i: row ``i`` maps configuration ``x`` to ``x`` with spin ``i`` flipped.
 
     Returns
@@ -83,7 +111,7 @@ def flip_permutations(n_sites):
     return np.stack([x ^ (1 << i) for i in range(n_sites)]).astype(np.int32)
 
 
-def swap_permutations(bonds, n_sites):
+def swap_permutations(bonds: np.ndarray, n_sites: int) -> np.ndarray:
     """Index maps of the exchange operators P_ij (swap spins i and j).
 
     Parameters
@@ -135,19 +163,19 @@ class TransverseFieldIsing:
     name = "tfim"
 
     @property
-    def bonds(self):
+    def bonds(self) -> np.ndarray:
         """Nearest-neighbour bonds (i, i+1), shape (B, 2), B = N (periodic) or N − 1 (open)."""
         n = self.n_sites
         last = n if self.periodic else n - 1
         return np.array([(i, (i + 1) % n) for i in range(last)], dtype=np.int32)
 
-    def diagonal(self):
+    def diagonal(self) -> np.ndarray:
         """Diagonal (Ising) part −J Σ s_i s_j of every configuration, shape (2**N,)."""
         s = spin_configurations(self.n_sites).astype(np.float64)
         b = self.bonds
         return -self.coupling * np.sum(s[:, b[:, 0]] * s[:, b[:, 1]], axis=1)
 
-    def dense(self):
+    def dense(self) -> np.ndarray:
         """The Hamiltonian as a dense real symmetric matrix, shape (2**N, 2**N).
 
         Raises
@@ -164,9 +192,14 @@ class TransverseFieldIsing:
             h[rows, perm] -= self.field
         return h
 
-    def infinite_temperature_h2(self):
-        """⟨H²⟩ at β = 0 per site, Tr(H²) / (2^N N) = (J² B + h² N) / N (N ≥ 3)."""
-        return (self.coupling**2 * len(self.bonds) + self.field**2 * self.n_sites) / self.n_sites
+    def local_terms(self) -> LocalTerms:
+        """Diagonal Ising bonds −J s_i s_j and single-site flips −h σˣ_i (see :class:`LocalTerms`)."""
+        n = self.n_sites
+        sites = np.stack([np.arange(n), np.full(n, -1)], axis=1).astype(np.int32)
+        return LocalTerms(
+            self.bonds, np.full(len(self.bonds), -float(self.coupling)), sites, np.full(n, -float(self.field)), False
+        )
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,7 +235,7 @@ class J1J2Square:
     name = "j1j2"
 
     @property
-    def n_sites(self):
+    def n_sites(self) -> int:
         """Number of spins N = Lx Ly."""
         return self.lx * self.ly
 
@@ -210,7 +243,7 @@ class J1J2Square:
         return (x % self.lx) + self.lx * (y % self.ly)
 
     @property
-    def nn_bonds(self):
+    def nn_bonds(self) -> np.ndarray:
         """Nearest-neighbour bonds, shape (2N, 2)."""
         out = []
         for y in range(self.ly):
@@ -220,7 +253,7 @@ class J1J2Square:
         return np.array(out, dtype=np.int32)
 
     @property
-    def nnn_bonds(self):
+    def nnn_bonds(self) -> np.ndarray:
         """Next-nearest (diagonal) bonds, shape (2N, 2)."""
         out = []
         for y in range(self.ly):
@@ -230,17 +263,17 @@ class J1J2Square:
         return np.array(out, dtype=np.int32)
 
     @property
-    def bonds(self):
+    def bonds(self) -> np.ndarray:
         """All bonds, nearest first, shape (4N, 2)."""
         return np.concatenate([self.nn_bonds, self.nnn_bonds])
 
     @property
-    def bond_couplings(self):
+    def bond_couplings(self) -> np.ndarray:
         """Exchange constant of each bond in :attr:`bonds`, shape (4N,)."""
         n = self.n_sites
         return np.concatenate([np.full(2 * n, float(self.j1)), np.full(2 * n, float(self.j2))])
 
-    def translations(self):
+    def translations(self) -> tuple[np.ndarray, np.ndarray]:
         """Site permutations of all Lx Ly lattice translations.
 
         Returns
@@ -257,13 +290,13 @@ class J1J2Square:
                 vecs.append((a, b))
         return np.array(perms, dtype=np.int64), np.array(vecs, dtype=np.int64)
 
-    def diagonal(self):
+    def diagonal(self) -> np.ndarray:
         """Diagonal part Σ_b J_b s_i s_j / 4 of every configuration, shape (2**N,)."""
         s = spin_configurations(self.n_sites).astype(np.float64)
         b = self.bonds
         return 0.25 * np.sum(self.bond_couplings * s[:, b[:, 0]] * s[:, b[:, 1]], axis=1)
 
-    def dense(self):
+    def dense(self) -> np.ndarray:
         """The Hamiltonian as a dense real symmetric matrix, shape (2**N, 2**N).
 
         Uses S_i·S_j = P_ij / 2 − 1/4 with P_ij the exchange (swap) operator.
@@ -277,14 +310,17 @@ class J1J2Square:
         dim = 2**self.n_sites
         h = np.zeros((dim, dim))
         rows = np.arange(dim)
-        for jb, perm in zip(self.bond_couplings, swap_permutations(self.bonds, self.n_sites)):
+        for jb, perm in zip(self.bond_couplings, swap_permutations(self.bonds, self.n_sites), strict=True):
             h[rows, perm] += 0.5 * jb
             h[rows, rows] -= 0.25 * jb
         return h
 
-    def infinite_temperature_h2(self):
-        """⟨H²⟩ at β = 0 per site: Σ_b J_b² · 3/16 / N (each S_i·S_j has Tr/4^… = 3/16)."""
-        return float(np.sum(self.bond_couplings**2)) * 3.0 / 16.0 / self.n_sites
+    def local_terms(self) -> LocalTerms:
+        """S_i·S_j = s_i s_j / 4 + ½ (S⁺S⁻ + h.c.) per bond (see :class:`LocalTerms`); J = 0 bonds dropped."""
+        keep = self.bond_couplings != 0
+        bonds, jb = self.bonds[keep], self.bond_couplings[keep]
+        return LocalTerms(bonds, 0.25 * jb, bonds, 0.5 * jb, True)
+
 
 
 def _guard_dense(n):

@@ -2,10 +2,11 @@
 
 * :func:`canonical_averages` — energy, specific heat and diagonal observables
   from a list of many-body eigenvalues (exact diagonalisation).
-* :func:`weighted_thermal_estimates` — energy and specific heat from columns of
-  a purified state with log-weights (exact summation over ancilla
-  configurations, or stochastic probe vectors), with jackknife errors.
-* :func:`blocking_mean` / :func:`jackknife` — Monte Carlo error bars.
+* :func:`weighted_thermal_estimates` — energy and specific heat from the
+  columns of an exactly contracted purified state (a trace over the ancillas).
+* :func:`integrated_autocorrelation_time` / :func:`chain_blocks` /
+  :func:`jackknife` — Monte Carlo error bars that account for the
+  autocorrelation of Markov chains.
 
 Specific heat is always the fluctuation formula, per site,
 
@@ -14,18 +15,27 @@ Specific heat is always the fluctuation formula, per site,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.special import logsumexp
 
 __all__ = [
     "canonical_averages",
     "weighted_thermal_estimates",
-    "blocking_mean",
+    "integrated_autocorrelation_time",
+    "chain_blocks",
     "jackknife",
+    "energy_and_heat",
 ]
 
 
-def canonical_averages(eigenvalues, temperatures, n_sites, diagonal_observables=None):
+def canonical_averages(
+    eigenvalues: np.ndarray,
+    temperatures: np.ndarray,
+    n_sites: int,
+    diagonal_observables: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
     """Canonical averages from the full many-body spectrum.
 
     Parameters
@@ -67,118 +77,151 @@ def canonical_averages(eigenvalues, temperatures, n_sites, diagonal_observables=
     return out
 
 
-def jackknife(estimator, samples):
-    """Delete-one jackknife of a (possibly nonlinear) estimator.
+def jackknife(estimator: Callable[[np.ndarray], float], samples: np.ndarray) -> tuple[float, float]:
+    """Delete-one jackknife of a function of sample means.
 
     Parameters
     ----------
     estimator : callable
-        Maps an array of shape (n, ...) to a scalar.
+        Maps the mean over samples, shape (...), to a scalar (e.g.
+        ``lambda m: m[1] - m[0] ** 2``).
     samples : numpy.ndarray, shape (n, ...)
         n independent (e.g. block-averaged) samples, n ≥ 2.
 
     Returns
     -------
     value, error : float
-        The estimate on all samples and its jackknife standard error.
+        The estimate from all samples and its jackknife standard error
+        (NaN error for n < 2).
     """
-    samples = np.asarray(samples)
+    samples = np.asarray(samples, dtype=np.float64)
     n = samples.shape[0]
-    full = float(estimator(samples))
+    full = float(estimator(samples.mean(axis=0)))
     if n < 2:
         return full, float("nan")
-    loo = np.array([estimator(np.delete(samples, i, axis=0)) for i in range(n)])
-    err = np.sqrt((n - 1) / n * np.sum((loo - loo.mean()) ** 2))
-    return full, float(err)
+    loo_means = (samples.sum(axis=0)[None] - samples) / (n - 1)
+    loo = np.array([estimator(m) for m in loo_means])
+    return full, float(np.sqrt((n - 1) / n * np.sum((loo - loo.mean()) ** 2)))
 
 
-def blocking_mean(series, n_blocks=16):
-    """Mean and error bar of a correlated Monte Carlo series by blocking.
+def integrated_autocorrelation_time(series: np.ndarray, window_factor: float = 5.0) -> float:
+    """Integrated autocorrelation time of a Markov-chain series, in units of its steps.
+
+    τ_int = ½ + Σ_{t=1}^{W} ρ(t), with ρ the autocorrelation function averaged
+    over chains and W the smallest window with W ≥ c τ_int(W) (Sokal's
+    automatic windowing, c = ``window_factor``). An uncorrelated series has
+    τ_int = ½, and the variance of its mean is 2 τ_int σ²/S.
 
     Parameters
     ----------
-    series : array_like, shape (S,) or (S, K)
-        Measurements in Monte Carlo time order (S sweeps; K independent chains
-        are pooled after blocking).
-    n_blocks : int
-        Number of blocks per chain (blocks must be longer than the
-        autocorrelation time for the error to be honest).
+    series : numpy.ndarray, shape (S,) or (S, K)
+        S steps of K independent chains.
+    window_factor : float
 
     Returns
     -------
-    mean, error : float
+    float
+        τ_int ≥ ½ (½ for a constant series).
     """
     x = np.asarray(series, dtype=np.float64)
     if x.ndim == 1:
         x = x[:, None]
-    blocks = block_averages(x, n_blocks)
-    return float(blocks.mean()), float(blocks.std(ddof=1) / np.sqrt(blocks.size))
+    s = x.shape[0]
+    x = x - x.mean(axis=0)
+    var = np.mean(x * x)
+    if s < 4 or var == 0:
+        return 0.5
+    f = np.fft.rfft(x, n=2 * s, axis=0)
+    acf = np.fft.irfft(f * np.conj(f), axis=0)[:s].mean(axis=1) / (np.arange(s, 0, -1) * var)
+    tau = 0.5
+    for w in range(1, s):
+        tau += acf[w]
+        if w >= window_factor * tau:
+            break
+    return float(max(tau, 0.5))
 
 
-def block_averages(x, n_blocks):
-    """Average a (S, K, ...) series over ``n_blocks`` consecutive blocks per chain.
+def chain_blocks(series: np.ndarray, tau_int: float, min_blocks: int = 8) -> np.ndarray:
+    """Average each chain over consecutive blocks much longer than the autocorrelation time.
+
+    Blocks are at least 4 τ_int long (so block means are nearly independent)
+    and each chain gives at least ``min_blocks`` blocks when it is long enough.
+
+    Parameters
+    ----------
+    series : numpy.ndarray, shape (S, K, ...)
+        S steps of K chains; trailing axes are different measured quantities.
+    tau_int : float
+    min_blocks : int
 
     Returns
     -------
     numpy.ndarray
-        Shape (n_blocks * K, ...): every (block, chain) average, treated as
-        independent samples.
+        Shape (n_blocks · K, ...): every (block, chain) mean, treated as independent.
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(series, dtype=np.float64)
     s = x.shape[0]
-    n_blocks = max(1, min(n_blocks, s))
+    length = max(1, int(np.ceil(4 * tau_int)))
+    n_blocks = max(1, min(s // length, max(min_blocks, s // length)))
     size = s // n_blocks
     x = x[: size * n_blocks]
     b = x.reshape(n_blocks, size, *x.shape[1:]).mean(axis=1)
-    return b.reshape(n_blocks * np.prod(x.shape[1:2], dtype=int), *x.shape[2:])
+    return b.reshape(n_blocks * x.shape[1], *x.shape[2:])
 
 
-def weighted_thermal_estimates(log_norm2, energy, h2, beta, n_sites, n_groups=16):
-    """Energy and specific heat from weighted columns of a purified state.
+def energy_and_heat(
+    energy: np.ndarray, energy_sq: np.ndarray, beta: float, n_sites: int
+) -> dict[str, float]:
+    """E and C per site, with autocorrelation-aware errors, from Markov-chain series.
 
-    Each column c (one ancilla configuration, or one random probe of the
-    ancilla) carries a squared norm ``exp(log_norm2[c])`` = ⟨ψ_c|ψ_c⟩ and the
-    normalised expectations ⟨H⟩_c and ⟨H²⟩_c, so that
+    Parameters
+    ----------
+    energy, energy_sq : numpy.ndarray, shape (S, K)
+        Per-step estimates of H and of H² (unbiased: ⟨energy_sq⟩ = ⟨H²⟩) for
+        K chains.
+    beta : float
+    n_sites : int
 
-        ⟨H⟩ = Σ_c w_c ⟨H⟩_c / Σ_c w_c,    ⟨H²⟩ = Σ_c w_c ⟨H²⟩_c / Σ_c w_c.
+    Returns
+    -------
+    dict
+        ``energy``, ``energy_err``, ``specific_heat``, ``specific_heat_err``
+        (per site; C = β²(⟨H²⟩ − ⟨H⟩²)/N) and ``tau_int`` (of the energy
+        series, in steps). Errors are jackknife errors over blocks at least
+        4 τ_int long.
+    """
+    tau = max(integrated_autocorrelation_time(energy), integrated_autocorrelation_time(energy_sq))
+    blocks = chain_blocks(np.stack([energy, energy_sq], axis=-1), tau)
+    e, de = jackknife(lambda m: m[0] / n_sites, blocks)
+    c, dc = jackknife(lambda m: (m[1] - m[0] ** 2) * beta**2 / n_sites, blocks)
+    return {"energy": e, "energy_err": de, "specific_heat": c, "specific_heat_err": dc, "tau_int": tau}
+
+
+def weighted_thermal_estimates(
+    log_norm2: np.ndarray, energy: np.ndarray, h2: np.ndarray, beta: float, n_sites: int
+) -> tuple[float, float]:
+    """Energy and specific heat per site from weighted columns of a purified state.
+
+    Each column c (one ancilla configuration) carries a squared norm
+    ``exp(log_norm2[c])`` = ⟨ψ_c|ψ_c⟩ and the normalised expectations ⟨H⟩_c
+    and ⟨H²⟩_c, so that ⟨H^k⟩ = Σ_c w_c ⟨H^k⟩_c / Σ_c w_c (a trace over the ancilla).
 
     Parameters
     ----------
     log_norm2, energy, h2 : array_like, shape (R,)
-        ln ⟨ψ_c|ψ_c⟩, ⟨ψ_c|H|ψ_c⟩/⟨ψ_c|ψ_c⟩ and ⟨ψ_c|H²|ψ_c⟩/⟨ψ_c|ψ_c⟩ (total, not per site).
+        ln ⟨ψ_c|ψ_c⟩, ⟨H⟩_c and ⟨H²⟩_c (total, not per site).
     beta : float
         Inverse temperature.
     n_sites : int
-    n_groups : int or None
-        When given (stochastic probes), the R columns are split in this many
-        groups and a jackknife error is returned; None for exact sums (error 0).
 
     Returns
     -------
-    energy, energy_err, specific_heat, specific_heat_err : float
+    energy, specific_heat : float
         Per site.
     """
     ln = np.asarray(log_norm2, dtype=np.float64)
     w = np.exp(ln - ln.max())
-    e = np.asarray(energy, dtype=np.float64)
-    q = np.asarray(h2, dtype=np.float64)
-    cols = np.stack([w, w * e, w * q], axis=1)
-
-    def est_e(c):
-        s = c.sum(axis=0)
-        return s[1] / s[0] / n_sites
-
-    def est_c(c):
-        s = c.sum(axis=0)
-        m = s[1] / s[0]
-        return (s[2] / s[0] - m * m) * beta**2 / n_sites
-
-    if n_groups is None or len(ln) < 2:
-        return float(est_e(cols)), 0.0, float(est_c(cols)), 0.0
-    g = min(n_groups, len(ln))
-    size = len(ln) // g
-    grouped = cols[: g * size].reshape(g, size, 3).sum(axis=1)
-    ev, ee = jackknife(est_e, grouped)
-    cv, ce = jackknife(est_c, grouped)
-    # use all columns for the central value
-    return float(est_e(cols)), ee, float(est_c(cols)), ce
+    w = w / w.sum()
+    e = float(w @ np.asarray(energy, dtype=np.float64))
+    q = float(w @ np.asarray(h2, dtype=np.float64))
+    return e / n_sites, (q - e * e) * beta**2 / n_sites

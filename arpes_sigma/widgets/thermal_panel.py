@@ -1,14 +1,11 @@
-"""Interactive panel: purified deep Boltzmann machine vs exact thermodynamics (TFIM chain).
+"""Interactive panel: a purified Boltzmann machine against the exact thermodynamics of the Ising chain.
 
-The panel reads its controls, calls :func:`arpes_sigma.thermal.purified_thermal`
-and :func:`arpes_sigma.thermal.jw_tfim`, and updates existing matplotlib
-artists with ``set_data`` + ``draw_idle`` (the figure is made under
-``plt.ioff()``, as in the ipympl examples). Errors raised in a callback are
-shown in an ``ipywidgets.Output`` instead of vanishing.
-
-The machine uses exact summation over the network (N ≤ 10), so each update
-takes a second or two after the first compilation; shapes do not depend on
-the slider values, so moving a slider never recompiles.
+Controls → :func:`arpes_sigma.thermal.thermal` → :func:`arpes_sigma.plotting.thermal.update_thermal_curves`.
+The figure is made under ``plt.ioff()`` and its artists are updated in place
+(``set_data`` + ``draw_idle``); errors raised in a callback are shown in an
+``ipywidgets.Output``. The ``exact`` method (exact contraction of the network)
+recomputes when a slider moves; ``sample`` and ``variational`` take seconds to
+minutes, so they run when **Run** is pressed.
 """
 
 from __future__ import annotations
@@ -17,133 +14,118 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..thermal import PurifiedConfig, TransverseFieldIsing, jw_tfim, network_size, purified_thermal
+from ..plotting.thermal import network_diagram, thermal_curves, update_thermal_curves
+from ..thermal import ThermalConfig, ThermalResult, TransverseFieldIsing, jw_tfim, tfim_network, thermal
 
 __all__ = ["ThermalPanel"]
 
+_SETTINGS = {  # quick settings per method, so that a press of Run takes seconds
+    "exact": {},
+    "sample": {"trotter_step": 0.1, "sweeps": 400, "chains": 32},
+    "variational": {"beta_step": 0.05, "samples": 1024, "chains": 256, "measure_sweeps": 32},
+}
+
 
 class ThermalPanel(widgets.VBox):
-    """E(T) and C(T) of the transverse-field Ising chain: purified DBM against Jordan–Wigner.
+    """E(T), C(T) of the transverse-field Ising chain from a purified machine, with the network drawn.
 
     Parameters
     ----------
     n_sites : int
-        Chain length (periodic), 4–10, even.
-    coupling : float
-        Ising coupling J.
+        Chain length (periodic), 4–12, even.
     field : float
-        Initial transverse field h.
+        Initial transverse field h (J = 1).
     temperature_range : tuple of float
         Initial (T_min, T_max).
     n_temperatures : int
-        Temperatures computed by the machine (log-spaced in the range).
-    trotter_step : float
-        Initial largest imaginary-time step.
+        Temperatures computed (log-spaced in the range).
+    method : {"exact", "sample", "variational"}
     compute : bool
         Run the first computation immediately.
 
     Attributes
     ----------
     controls : dict[str, ipywidgets.Widget]
-        ``temperature`` (range slider), ``field``, ``trotter_step``, ``sites``.
+        ``method``, ``temperature``, ``field``, ``trotter_step``, ``sites``, ``run``.
     figure : matplotlib.figure.Figure
     output : ipywidgets.Output
-        Where callback errors and status messages appear.
-    result : arpes_sigma.thermal.PurifiedResult or None
-        The latest machine result.
+        Callback errors appear here.
+    result : arpes_sigma.thermal.ThermalResult or None
     """
 
     def __init__(
         self,
-        n_sites=8,
-        coupling=1.0,
-        field=1.0,
-        temperature_range=(0.25, 3.0),
-        n_temperatures=8,
-        trotter_step=0.05,
-        compute=True,
+        n_sites: int = 8,
+        field: float = 1.0,
+        temperature_range: tuple[float, float] = (0.25, 3.0),
+        n_temperatures: int = 8,
+        method: str = "exact",
+        compute: bool = True,
     ):
-        self.coupling = float(coupling)
         self.n_temperatures = int(n_temperatures)
         self.result = None
-        style = {"description_width": "initial"}
-        self.controls = {
-            "temperature": widgets.FloatRangeSlider(
-                value=tuple(temperature_range), min=0.1, max=5.0, step=0.05,
-                description="T range", continuous_update=False, style=style,
-            ),
-            "field": widgets.FloatSlider(
-                value=field, min=0.05, max=3.0, step=0.05, description="field h", continuous_update=False, style=style
-            ),
-            "trotter_step": widgets.FloatSlider(
-                value=trotter_step, min=0.01, max=0.3, step=0.01, description="Trotter step τ",
-                continuous_update=False, readout_format=".2f", style=style,
-            ),
-            "sites": widgets.IntSlider(
-                value=n_sites, min=4, max=10, step=2, description="sites N", continuous_update=False, style=style
-            ),
+        st = {"description_width": "initial"}
+        c = self.controls = {
+            "method": widgets.ToggleButtons(options=list(_SETTINGS), value=method, description="method"),
+            "temperature": widgets.FloatRangeSlider(value=tuple(temperature_range), min=0.1, max=5.0, step=0.05,
+                                                    description="T range", continuous_update=False, style=st),
+            "field": widgets.FloatSlider(value=field, min=0.1, max=3.0, step=0.05, description="field h",
+                                         continuous_update=False, style=st),
+            "trotter_step": widgets.FloatSlider(value=0.05, min=0.01, max=0.3, step=0.01, description="Trotter τ",
+                                                continuous_update=False, style=st),
+            "sites": widgets.IntSlider(value=n_sites, min=4, max=12, step=2, description="sites N",
+                                       continuous_update=False, style=st),
+            "run": widgets.Button(description="Run", button_style="primary"),
         }
         self.output = widgets.Output()
         self.status = widgets.HTML()
         with plt.ioff():
-            self.figure, (ax_e, ax_c) = plt.subplots(1, 2, figsize=(8.5, 3.4), constrained_layout=True)
-        self.axes = {"energy": ax_e, "specific_heat": ax_c}
-        self.lines = {
-            "energy_exact": ax_e.plot([], [], "-", color="0.3", label="exact (Jordan–Wigner)")[0],
-            "energy": ax_e.plot([], [], "o", color="C0", label="purified DBM")[0],
-            "specific_heat_exact": ax_c.plot([], [], "-", color="0.3", label="exact")[0],
-            "specific_heat": ax_c.plot([], [], "o", color="C3", label="purified DBM")[0],
-        }
-        ax_e.set(xlabel="temperature T / J", ylabel="energy per site E / J")
-        ax_c.set(xlabel="temperature T / J", ylabel="specific heat per site C")
+            self.figure, (ax_e, ax_c, self.ax_net) = plt.subplots(
+                1, 3, figsize=(12.5, 3.6), layout="constrained", gridspec_kw={"width_ratios": [1, 1, 1.3]}
+            )
+        self.artists = thermal_curves(ax_e, ax_c, "purified machine")
         ax_e.legend(loc="lower right", fontsize="small")
         canvas = self.figure.canvas
-        if isinstance(canvas, widgets.DOMWidget):  # ipympl
-            self._figure_box = canvas
-            self._static = None
-        else:  # non-interactive backend: show a static image in an Output
-            self._static = widgets.Output()
-            self._figure_box = self._static
-        for w in self.controls.values():
-            w.observe(self._on_change, names="value")
-        row1 = widgets.HBox([self.controls["temperature"], self.controls["field"]])
-        row2 = widgets.HBox([self.controls["trotter_step"], self.controls["sites"]])
-        super().__init__([row1, row2, self.status, self._figure_box, self.output])
+        self._static = None if isinstance(canvas, widgets.DOMWidget) else widgets.Output()
+        for name in ("temperature", "field", "trotter_step", "sites", "method"):
+            c[name].observe(self._on_slider, names="value")
+        c["run"].on_click(self._on_run)
+        rows = [c["method"], widgets.HBox([c["temperature"], c["field"]]),
+                widgets.HBox([c["trotter_step"], c["sites"], c["run"]])]
+        super().__init__([*rows, self.status, self._static or canvas, self.output])
         if compute:
-            self._on_change()
+            self._on_run()
 
-    # ------------------------------------------------------------------ callbacks
-    def _on_change(self, change=None):
+    def _on_slider(self, change=None) -> None:
+        if self.controls["method"].value == "exact":
+            self._on_run()
+
+    def _on_run(self, button=None) -> None:
         self.output.clear_output()
         try:
             self.update()
         except Exception as exc:  # shown to the user, never swallowed
             self.output.append_stdout(f"{type(exc).__name__}: {exc}\n")
 
-    def update(self):
+    def update(self) -> ThermalResult:
         """Read controls → compute → update artists (raises on bad input)."""
         c = self.controls
         t_lo, t_hi = c["temperature"].value
-        model = TransverseFieldIsing(int(c["sites"].value), self.coupling, float(c["field"].value))
-        config = PurifiedConfig(trotter_step=float(c["trotter_step"].value), method="exact")
+        model = TransverseFieldIsing(int(c["sites"].value), 1.0, float(c["field"].value))
+        method = c["method"].value
+        config = ThermalConfig(method=method, **{"trotter_step": float(c["trotter_step"].value), **_SETTINGS[method]})
         temps = np.geomspace(t_lo, t_hi, self.n_temperatures)
-        fine = np.geomspace(t_lo, t_hi, 120)
-        self.result = res = purified_thermal(model, temps, config)
-        ref = jw_tfim(model, fine)
+        self.result = res = thermal(model, temps, config)
+        update_thermal_curves(self.artists, res, jw_tfim(model, np.geomspace(t_lo, t_hi, 120)))
+        self.ax_net.clear()
+        m = max(1, min(3, int(res.n_steps.max()) if method != "variational" else 3))
+        network_diagram(self.ax_net, tfim_network(model, m, config.trotter_step), max_sites=min(model.n_sites, 6))
+        self.ax_net.set_title(f"first {m} Trotter steps of the network", fontsize="small")
         at = jw_tfim(model, temps)
-        self.lines["energy_exact"].set_data(fine, ref.energy)
-        self.lines["energy"].set_data(temps, res.energy)
-        self.lines["specific_heat_exact"].set_data(fine, ref.specific_heat)
-        self.lines["specific_heat"].set_data(temps, res.specific_heat)
-        for ax in self.axes.values():
-            ax.relim()
-            ax.autoscale_view()
-        size = network_size(model, int(res.n_steps.max()))
         err_e = np.max(np.abs(res.energy / at.energy - 1))
         err_c = np.max(np.abs(res.specific_heat / at.specific_heat - 1))
         self.status.value = (
-            f"N = {model.n_sites}, {int(res.n_steps.max())} Trotter steps to T = {t_lo:.2f}: "
-            f"{size['deep']} deep + {size['hidden']} hidden units; "
+            f"{method}: N = {model.n_sites}; units at T = {t_lo:.2f}: {res.units}; "
             f"max rel. error E {err_e:.1e}, C {err_c:.1e}; {res.seconds:.1f} s"
         )
         self.figure.canvas.draw_idle()

@@ -5,67 +5,16 @@ float64 round-off of sums over ≤ 2^12 terms); literature ground-state
 energies to their quoted digits.
 """
 
-import os
-
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-
 import numpy as np
 import pytest
 
 from arpes_sigma.errors import ConfigError
-from arpes_sigma.thermal.exact import ed_j1j2, ed_tfim, exact_reference, heisenberg_spectrum, jw_tfim
-from arpes_sigma.thermal.models import J1J2Square, TransverseFieldIsing, spin_configurations
+from arpes_sigma.thermal.exact import ed_tfim, exact_reference, jw_tfim
+from arpes_sigma.thermal.models import J1J2Square, TransverseFieldIsing
 from arpes_sigma.thermal.observables import canonical_averages
+from arpes_sigma.thermal.sectors import ed_j1j2, heisenberg_spectrum
 
 TEMPS = np.array([0.02, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 10.0])
-
-
-# ------------------------------------------------------------------ models
-
-
-def test_tfim_dense_is_symmetric_and_traceless():
-    m = TransverseFieldIsing(6, 0.7, 1.3)
-    h = m.dense()
-    assert np.allclose(h, h.T)
-    assert abs(np.trace(h)) < 1e-12
-    # ⟨H²⟩ at β = 0 per site = J² + h² on a periodic chain
-    assert np.trace(h @ h) / 2**6 / 6 == pytest.approx(0.7**2 + 1.3**2, rel=1e-12)
-    assert m.infinite_temperature_h2() == pytest.approx(0.7**2 + 1.3**2)
-
-
-def test_tfim_bonds_and_basis_convention():
-    assert TransverseFieldIsing(4).bonds.tolist() == [[0, 1], [1, 2], [2, 3], [3, 0]]
-    assert TransverseFieldIsing(4, periodic=False).bonds.tolist() == [[0, 1], [1, 2], [2, 3]]
-    s = spin_configurations(3)
-    assert s[0].tolist() == [1, 1, 1] and s[1].tolist() == [-1, 1, 1]  # bit i set ↔ spin i down
-
-
-def test_j1j2_bonds_counts_and_h2():
-    m = J1J2Square(4, 4, 1.0, 0.5)
-    assert m.nn_bonds.shape == (32, 2) and m.nnn_bonds.shape == (32, 2)
-    # no repeated bonds on a 4 × 4 torus
-    pairs = {tuple(sorted(b)) for b in m.bonds.tolist()}
-    assert len(pairs) == 64
-    m3 = J1J2Square(3, 3, 1.0, 0.5)
-    h = m3.dense()
-    assert np.allclose(h, h.T) and abs(np.trace(h)) < 1e-10
-    assert np.trace(h @ h) / 2**9 / 9 == pytest.approx(m3.infinite_temperature_h2(), rel=1e-12)
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [dict(n_sites=1), dict(n_sites=2.5), dict(n_sites=4, coupling=float("nan")), dict(n_sites=4, field="x")],
-)
-def test_tfim_rejects_bad_parameters(kwargs):
-    with pytest.raises(ConfigError):
-        TransverseFieldIsing(**kwargs)
-
-
-def test_j1j2_rejects_small_cluster_and_dense_guard():
-    with pytest.raises(ConfigError):
-        J1J2Square(2, 4)
-    with pytest.raises(ConfigError):
-        J1J2Square(4, 4).dense()  # 16 spins: dense matrices are refused
 
 
 # ------------------------------------------------------------------ TFIM: ED == JW
@@ -115,7 +64,7 @@ def test_temperatures_are_validated():
 # ------------------------------------------------------------------ Heisenberg sectors
 
 
-@pytest.mark.parametrize("lx,ly", [(3, 3), (3, 4)])
+@pytest.mark.parametrize("lx,ly", [(3, 3)])
 def test_momentum_sectors_reproduce_sz_sectors(lx, ly):
     m = J1J2Square(lx, ly, 1.0, 0.5)
     e1, sz1 = heisenberg_spectrum(m, use_momentum=True)
@@ -131,6 +80,7 @@ def test_sectors_match_dense_diagonalisation():
     np.testing.assert_allclose(np.sort(e), np.linalg.eigvalsh(m.dense()), atol=1e-10)
 
 
+@pytest.mark.slow  # about a minute per case on 2 cores; bench_thermal.py prints the same 4 × 4 spectrum check
 @pytest.mark.parametrize("j2,e0", [(0.0, -0.7017802), (0.5, -0.5286202)])
 def test_4x4_ground_state_energy(j2, e0):
     """4 × 4 ground-state energies per site (e.g. Schulz, Ziman, Poilblanc, J. Phys. I 6, 675 (1996))."""
@@ -143,7 +93,7 @@ def test_ed_j1j2_high_temperature_expansion():
     """β → 0: E ≈ −β⟨H²⟩_∞/N, C ≈ β²⟨H²⟩_∞/N (⟨H⟩_∞ = 0); E increases with T."""
     m = J1J2Square(3, 4, 1.0, 0.5)
     r = ed_j1j2(m, [200.0, 3.0, 1.0, 0.5])
-    h2 = m.infinite_temperature_h2()
+    h2 = 3 / 8 * (1.0 + 0.5**2)  # ⟨H²⟩_∞ / N = 3/8 (J1² + J2²), see test_models
     assert r.energy[0] == pytest.approx(-h2 / 200, rel=1e-2)
     assert r.specific_heat[0] == pytest.approx(h2 / 200**2, rel=2e-2)
     assert np.all(np.diff(r.energy) < 0)
