@@ -1,34 +1,46 @@
-"""The Flax (NNX) self-energy model: Σ11(ω) and W(ω) that are causal and bounded for any weights.
+"""The Flax (NNX) self-energy model: Σ11(ω) and W(ω) that are causal and bounded for any parameters.
 
 The model is the Nambu self-energy of the electron coupled to ``n_poles``
 *hidden fermions* (the hidden units of the Boltzmann-machine representation of
 Yamaji, Yoshida, Fujimori and Imada, Phys. Rev. Research 3, 043099 (2021)),
-plus a static gap and a smooth normal background produced by a neural network:
+plus a static gap and a smooth normal background produced by a small network:
 
-    Σ̂(ω) = Σ_l V_l² τ3 [ω + iγ_l − ε_l τ3 − D_l τ1]⁻¹ τ3      (hidden fermions)
-          + Δ0 τ1                                            (static real gap)
-          + diag(Σ_bg(ω), −Σ_bg(−ω)*) − iΓ0                  (normal background)
+    Σ̂(ω) = Σ_l V_l² τ3 [ω + iγ_l − ε_l τ3 − D_l τ1]⁻¹ τ3   with W scaled by c_l  (hidden fermions)
+          + p·Δ0 τ1                                                           (static real gap)
+          + diag(Σ_bg(ω), −Σ_bg(−ω)*) − iΓ0                                    (normal background)
 
-    Σ_bg(ω) = Σ_j ρ_j / (ω − x_j + iΓ_j),  ρ_j = softplus(MLP(u_j)) · Δx_j · s
+    Σ_bg(ω) = Σ_j ρ_j / (ω − x_j + iΓ_j),  ρ_j = softplus(net(u_j)) · Δx_j · s
 
-(uniform nodes x_j on [−Ω, Ω], widths Γ_j = 1.5 Δx)
+(uniform nodes x_j on [−Ω, Ω], widths Γ_j = 1.5 Δx; the network sees smooth
+radial-basis features of u_j = x_j/Ω).
+
+**Beyond rank one.** A hidden fermion with level ε, pairing D and
+hybridisation V gives residue matrices V²[[u², ∓uv], [∓uv, v²]] at ±E,
+E = √(ε² + D²): rank one, so its Σ11 and W poles cancel *exactly* in
+Σ_tot (Sakai, Civelli and Imada, PRL 116, 057003 (2016)). Each pole here also
+carries a *pairing coherence* c_l = p·tanh(φ_l) ∈ (−1, 1) that scales its
+off-diagonal residue to V²c_l uv: the residue matrix V²[[u², ∓c uv], [∓c uv,
+v²]] has determinant V⁴u²v²(1 − c²) ≥ 0, i.e. it is the average over hidden
+fermions at the same energy whose pairing angles are spread (c = ⟨cos⟩ of the
+spread). |c| = 1 is the rank-one hidden fermion, c = 0 a normal pole pair,
+and in between the Σ11 peak is only partly cancelled — so the cancellation is
+measured, not built in. ``p`` ∈ {0, 1} (traced) switches all pairing off: the
+normal-only model is the same parameters with p = 0.
 
 Constraints are *inside* the model, not penalties: γ_l, Γ_j, Γ0 > 0 and
-ρ_j ≥ 0 through softplus, and each hidden fermion contributes a rank-one
-positive-semidefinite residue matrix (see :mod:`arpes_sigma.physics.hidden_fermion`).
-So for every parameter value Σ̂ is analytic in the upper half plane,
-Im Σ11 ≤ 0, (Im W)² ≤ Im Σ11 · Im Σ22 and Σ22(ω) = −Σ11(−ω)*.
+ρ_j ≥ 0 through softplus, |c_l| < 1 through tanh, so for every parameter value
+Σ̂ is analytic in the upper half plane, Im Σ11 ≤ 0, (Im W)² ≤ Im Σ11 · Im Σ22
+and Σ22(ω) = −Σ11(−ω)*, W(ω) = W(−ω)*.
 
 Two faces of one model:
 
-* :class:`SelfEnergyModel`, a Flax NNX module (``model(omega)``), for users;
 * pure functions on the parameter pytree (:func:`init_params`,
-  :func:`self_energy`, :func:`poles`, ...) that the fit compiles. The
-  module's ``__call__`` is :func:`self_energy` on its own parameters, so
-  both give the same numbers; the fit never traces the NNX object graph.
+  :func:`self_energy`, :func:`poles`, ...) that the fit compiles;
+* :class:`SelfEnergyModel`, a Flax NNX module (``model(omega)``), whose
+  ``__call__`` is :func:`self_energy` on its own parameters.
 
-Parameters are stored in units of ``ENERGY_SCALE`` (0.1 eV) so that a step
-size means the same for every energy.
+Parameters are stored in units of ``ENERGY_SCALE`` (0.1 eV) so that every
+parameter is of order one.
 """
 
 from __future__ import annotations
@@ -48,10 +60,13 @@ from .physics.hidden_fermion import background_sigma, hidden_fermion_sigma
 __all__ = [
     "ENERGY_SCALE",
     "MIN_WIDTH",
+    "PAIRING_LEAVES",
     "ModelSpec",
     "Params",
     "SelfEnergyModel",
     "background_density",
+    "batched_init",
+    "coherence",
     "components",
     "floor",
     "gap",
@@ -65,6 +80,8 @@ __all__ = [
 ENERGY_SCALE = 0.1
 #: Smallest pole width (eV); keeps poles finite on a discrete grid.
 MIN_WIDTH = 0.002
+#: Leaves that only act through the pairing switch p (absent from the normal-only model).
+PAIRING_LEAVES = ("coherence_raw", "static_gap")
 
 #: The parameter pytree: a dict of arrays (``layers`` a list of {kernel, bias}).
 Params = dict[str, Any]
@@ -78,21 +95,25 @@ class ModelSpec:
     ----------
     n_poles : int
         Number of hidden fermions ("hidden units"), 1–32.
+    n_features : int
+        Radial-basis features of the background network's input (4–64).
     width, depth : int
         Hidden width (1–256) and number of hidden layers (0–6) of the
-        background network.
+        background network; depth 0 makes it a linear read-out of the
+        features (a smooth basis expansion of log-density).
     n_background : int
         Number of nodes x_j of the background spectral density (8–256).
     omega_max : float, eV
         The background density lives on [−omega_max, omega_max].
     anomalous : bool
-        False gives the normal-only model (W ≡ 0), the baseline for the
-        evidence for pairing.
+        Default pairing switch of the NNX face (False: normal-only, W ≡ 0).
+        The fit passes the switch per restart instead.
     """
 
-    n_poles: int = 4
+    n_poles: int = 2
+    n_features: int = 16
     width: int = 16
-    depth: int = 2
+    depth: int = 0
     n_background: int = 128
     omega_max: float = 0.6
     anomalous: bool = True
@@ -100,6 +121,7 @@ class ModelSpec:
     def __post_init__(self) -> None:
         checks = [
             ("n_poles", self.n_poles, 1, 32),
+            ("n_features", self.n_features, 4, 64),
             ("width", self.width, 1, 256),
             ("depth", self.depth, 0, 6),
             ("n_background", self.n_background, 8, 256),
@@ -112,51 +134,61 @@ class ModelSpec:
 
     @property
     def layer_sizes(self) -> list[int]:
-        """Input/output sizes of the background network's layers, [1, width, …, width, 1]."""
-        return [1] + [self.width] * self.depth + [1]
+        """Input/output sizes of the background network's layers, [features, width, …, width, 1]."""
+        return [self.n_features] + [self.width] * self.depth + [1]
 
 
 # --------------------------------------------------------------------------
 # pure functions on the parameter pytree
 # --------------------------------------------------------------------------
-def init_params(spec: ModelSpec, key: jax.Array) -> Params:
-    """A fresh parameter pytree (jit/vmap friendly in ``key``).
+def init_params(spec: ModelSpec, key: jax.Array, *, paired_start: bool | jax.Array = True) -> Params:
+    """A fresh parameter pytree (jit/vmap friendly in ``key`` and ``paired_start``).
 
-    Hidden fermions start spread over ±0.15 eV with random pairing (zero for
-    the normal-only model); the network layers start with LeCun-normal
-    kernels and zero biases.
+    Hidden fermions start at levels spread over ±0.15 eV with couplings
+    30–70 meV and small pole splittings. ``paired_start`` gives them pairing
+    coherences of random sign with |c| = tanh(0.6) ≈ 0.54 and a 5 meV static
+    gap, otherwise a weak start, |c| = tanh(0.15) ≈ 0.15 and 1 meV (never
+    exactly zero: W enters the spectrum squared, so W = 0 is a stationary
+    point the paired model could not leave). The network starts with small
+    LeCun-normal kernels and zero biases (a nearly flat background).
     """
     n = spec.n_poles
-    k1, k2, k3, k4, k5 = jax.random.split(key, 5)
+    k1, k2, k3, k4, k5, k6 = jax.random.split(key, 6)
     init = jax.nn.initializers.lecun_normal()
     sizes = spec.layer_sizes
-    layer_keys = jax.random.split(k5, len(sizes) - 1)
+    layer_keys = jax.random.split(k6, len(sizes) - 1)
     layers = [
-        {"kernel": init(kk, (a, b), jnp.float32), "bias": jnp.zeros((b,), jnp.float32)}
+        {"kernel": 0.3 * init(kk, (a, b), jnp.float32), "bias": jnp.zeros((b,), jnp.float32)}
         for kk, a, b in zip(layer_keys, sizes[:-1], sizes[1:], strict=True)
     ]
+    paired = jnp.asarray(paired_start, jnp.float32)
     return {
         "level": jax.random.uniform(k1, (n,), minval=-1.5, maxval=1.5),
-        "pairing": (0.3 * jax.random.normal(k2, (n,))) if spec.anomalous else jnp.zeros((n,)),
+        "split": 0.3 * jax.random.normal(k2, (n,)),
         "coupling": 0.3 + 0.4 * jax.random.uniform(k3, (n,)),
         "width_raw": -2.0 + 0.5 * jax.random.normal(k4, (n,)),
-        "static_gap": jnp.asarray(0.1 if spec.anomalous else 0.0, dtype=jnp.float32),
+        "coherence_raw": (0.15 + 0.45 * paired) * jax.random.choice(k5, jnp.asarray([-1.0, 1.0]), (n,)),
+        "static_gap": (0.01 + 0.04 * paired) * jnp.ones((), jnp.float32),
         "floor_raw": jnp.asarray(-2.0, dtype=jnp.float32),
         "layers": layers,
     }
 
 
-def poles(params: Params, spec: ModelSpec) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
-    """Hidden-fermion parameters in eV: (V, ε, D, γ), each shape (n_poles,)."""
+def coherence(params: Params, pairing: jax.Array | float = 1.0) -> jax.Array:
+    """Pairing coherence c_l = p·tanh(φ_l) ∈ (−1, 1) of each pole (1: rank-one hidden fermion)."""
+    return pairing * jnp.tanh(params["coherence_raw"])
+
+
+def poles(params: Params, pairing: jax.Array | float = 1.0) -> tuple[jax.Array, ...]:
+    """Pole parameters in eV: (V, ε, D, γ) and the coherence c, each shape (n_poles,)."""
     s = ENERGY_SCALE
-    d = params["pairing"] * s if spec.anomalous else jnp.zeros_like(params["pairing"])
     gamma = MIN_WIDTH + s * jax.nn.softplus(params["width_raw"])
-    return params["coupling"] * s, params["level"] * s, d, gamma
+    return params["coupling"] * s, params["level"] * s, params["split"] * s, gamma, coherence(params, pairing)
 
 
-def gap(params: Params, spec: ModelSpec) -> jax.Array:
-    """Static real gap Δ0 in eV (0 for the normal-only model)."""
-    return params["static_gap"] * ENERGY_SCALE if spec.anomalous else jnp.zeros((), params["static_gap"].dtype)
+def gap(params: Params, pairing: jax.Array | float = 1.0) -> jax.Array:
+    """Static real gap Δ0 in eV (0 when pairing is switched off)."""
+    return pairing * params["static_gap"] * ENERGY_SCALE
 
 
 def floor(params: Params) -> jax.Array:
@@ -171,10 +203,31 @@ def background_grid(spec: ModelSpec) -> tuple[jax.Array, jax.Array, jax.Array]:
     return u, x, jnp.full_like(x, x[1] - x[0])
 
 
+def _features(spec: ModelSpec, u: jax.Array) -> jax.Array:
+    """Gaussian radial-basis features of u (J, B): centres evenly on [−1, 1], width one spacing."""
+    centres = jnp.linspace(-1.0, 1.0, spec.n_features)
+    h = centres[1] - centres[0]
+    return jnp.exp(-0.5 * ((u[:, None] - centres[None, :]) / h) ** 2)
+
+
+def _basis_weights(params: Params, spec: ModelSpec) -> jax.Array:
+    """Non-negative weights (B,) of the radial-basis functions in the background density (depth 0), eV."""
+    layer = params["layers"][-1]
+    return jax.nn.softplus(layer["kernel"][:, 0] + layer["bias"][0] - 1.0) * 0.02
+
+
 def background_density(params: Params, spec: ModelSpec) -> tuple[jax.Array, jax.Array]:
-    """Nodes x_j (eV) and the non-negative spectral density −Im Σ_bg/π there (eV)."""
+    """Nodes x_j (eV) and the non-negative spectral density −Im Σ_bg/π there (eV).
+
+    Depth 0 (the default): a non-negative combination Σ_b w_b φ_b(u) of the
+    radial-basis functions, w_b = softplus(·) — linear in the weights, so the
+    background self-energy is a matrix product with fixed basis self-energies.
+    Depth > 0: softplus of a tanh network of the features.
+    """
     u, x, _ = background_grid(spec)
-    h = u[:, None]
+    h = _features(spec, u)
+    if spec.depth == 0:
+        return x, h @ _basis_weights(params, spec)
     layers = params["layers"]
     for layer in layers[:-1]:
         h = jnp.tanh(h @ layer["kernel"] + layer["bias"])
@@ -182,7 +235,26 @@ def background_density(params: Params, spec: ModelSpec) -> tuple[jax.Array, jax.
     return x, jax.nn.softplus(out[:, 0] - 1.0) * 0.02
 
 
-def components(params: Params, spec: ModelSpec, omega: jax.Array) -> dict[str, Any]:
+def _background_sigma(params: Params, spec: ModelSpec, omega: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Σ11, Σ22 of the background density, complex (E,), eV (Lorentzian-smoothed Cauchy sum)."""
+    u, x, dx = background_grid(spec)
+    if spec.depth == 0:
+        # basis self-energies S_b(ω) = Σ_j φ_b(u_j) Δx_j / (ω − x_j + iΓ_j) do not depend on the
+        # parameters, so a derivative costs one (E, B) product instead of an (E, J) sum
+        s11, s22 = background_sigma(omega, x, _features(spec, u) * dx[:, None], 1.5 * dx)
+        w = _basis_weights(params, spec).astype(s11.dtype)
+        return s11 @ w, s22 @ w
+    _, density = background_density(params, spec)
+    return background_sigma(omega, x, density * dx, 1.5 * dx)
+
+
+def _switch(spec: ModelSpec, pairing: jax.Array | float | None) -> jax.Array | float:
+    return (1.0 if spec.anomalous else 0.0) if pairing is None else pairing
+
+
+def components(
+    params: Params, spec: ModelSpec, omega: jax.Array, pairing: jax.Array | float | None = None
+) -> dict[str, Any]:
     """Separate contributions, each complex of shape (E,), eV.
 
     Returns
@@ -191,42 +263,48 @@ def components(params: Params, spec: ModelSpec, omega: jax.Array) -> dict[str, A
         ``poles`` (Σ11, Σ22, W of the hidden fermions), ``background``
         (Σ11, Σ22 of the network background plus −iΓ0) and ``gap`` (Δ0).
     """
-    v, eps, d, gamma = poles(params, spec)
-    p11, p22, pw = hidden_fermion_sigma(omega, v, eps, d, gamma)
-    _, _, dx = background_grid(spec)
-    x, density = background_density(params, spec)
-    b11, b22 = background_sigma(omega, x, density * dx, 1.5 * dx)
+    pairing = _switch(spec, pairing)
+    v, eps, d, gamma, c = poles(params, pairing)
+    p11, p22, pw = hidden_fermion_sigma(omega, v, eps, d, gamma, c)
+    b11, b22 = _background_sigma(params, spec, omega)
     f = 1j * floor(params)
-    return {"poles": (p11, p22, pw), "background": (b11 - f, b22 - f), "gap": gap(params, spec)}
+    return {"poles": (p11, p22, pw), "background": (b11 - f, b22 - f), "gap": gap(params, pairing)}
 
 
-def self_energy(params: Params, spec: ModelSpec, omega: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """Σ11(ω), Σ22(ω), W(ω) of the model, complex arrays of shape (E,), eV."""
-    c = components(params, spec, omega)
+def self_energy(
+    params: Params, spec: ModelSpec, omega: jax.Array, pairing: jax.Array | float | None = None
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Σ11(ω), Σ22(ω), W(ω) of the model, complex arrays of shape (E,), eV.
+
+    ``pairing`` (0 or 1, may be traced) is the switch p of the module
+    docstring; 0 gives the normal-only model; None takes it from
+    ``spec.anomalous``.
+    """
+    c = components(params, spec, omega, pairing)
     p11, p22, pw = c["poles"]
     b11, b22 = c["background"]
     return p11 + b11, p22 + b22, pw + c["gap"]
 
 
 def n_params(spec: ModelSpec) -> int:
-    """Rough count of the model's effective free parameters, for the reduced χ².
-
-    Four per hidden fermion, the gap and the floor, and ``width`` per network
-    layer plus two (the background's weights are strongly tied by the
-    smoothness prior, so counting every weight would overstate the freedom).
-    """
-    return 4 * spec.n_poles + 2 + spec.width * (spec.depth + 2)
+    """Number of scalar parameters of the model."""
+    sizes = spec.layer_sizes
+    network = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    return 5 * spec.n_poles + 2 + network
 
 
 @functools.lru_cache(maxsize=32)
-def batched_init(spec: ModelSpec) -> Callable[[jax.Array], Params]:
-    """Jitted ``keys (R,) -> params`` stacked on axis 0 (one compilation per spec)."""
-    return jax.jit(jax.vmap(lambda key: init_params(spec, key)))
+def batched_init(spec: ModelSpec) -> Callable[[jax.Array, jax.Array], Params]:
+    """Jitted ``(keys (R,), paired_start (R,)) -> params`` stacked on axis 0 (one compilation per spec)."""
+    return jax.jit(jax.vmap(lambda key, paired: init_params(spec, key, paired_start=paired)))
 
 
 # --------------------------------------------------------------------------
 # the Flax NNX face
 # --------------------------------------------------------------------------
+_LEAVES = ("level", "split", "coupling", "width_raw", "coherence_raw", "static_gap", "floor_raw")
+
+
 class SelfEnergyModel(nnx.Module):
     """Causal, pairing-bounded Nambu self-energy as a Flax NNX module (see the module docstring).
 
@@ -248,27 +326,31 @@ class SelfEnergyModel(nnx.Module):
     def __init__(self, spec: ModelSpec, *, rngs: nnx.Rngs, params: Params | None = None):
         self.spec = spec
         p = init_params(spec, rngs.params()) if params is None else params
-        for name in ("level", "pairing", "coupling", "width_raw", "static_gap", "floor_raw"):
+        for name in _LEAVES:
             setattr(self, name, nnx.Param(jnp.asarray(p[name])))
         self.layers = nnx.List(
             [nnx.Dict({"kernel": nnx.Param(jnp.asarray(lay["kernel"])), "bias": nnx.Param(jnp.asarray(lay["bias"]))})
              for lay in p["layers"]]
         )
 
+    @property
+    def pairing(self) -> float:
+        """The pairing switch p of this module (1.0, or 0.0 for ``spec.anomalous=False``)."""
+        return 1.0 if self.spec.anomalous else 0.0
+
     def params(self) -> Params:
         """The parameters as a plain pytree (the form :func:`self_energy` takes)."""
-        out = {name: getattr(self, name)[...] for name in ("level", "pairing", "coupling", "width_raw",
-                                                             "static_gap", "floor_raw")}
+        out = {name: getattr(self, name)[...] for name in _LEAVES}
         out["layers"] = [{"kernel": lay["kernel"][...], "bias": lay["bias"][...]} for lay in self.layers]
         return out
 
-    def poles(self) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
-        """Hidden-fermion parameters in eV: (V, ε, D, γ), each shape (n_poles,)."""
-        return poles(self.params(), self.spec)
+    def poles(self) -> tuple[jax.Array, ...]:
+        """Pole parameters in eV: (V, ε, D, γ) and the coherence c, each shape (n_poles,)."""
+        return poles(self.params(), self.pairing)
 
     def gap(self) -> jax.Array:
         """Static real gap Δ0 in eV."""
-        return gap(self.params(), self.spec)
+        return gap(self.params(), self.pairing)
 
     def floor(self) -> jax.Array:
         """Frequency-independent scattering rate Γ0 (eV, ≥ 0)."""
@@ -280,8 +362,8 @@ class SelfEnergyModel(nnx.Module):
 
     def components(self, omega: jax.Array) -> dict[str, Any]:
         """Separate contributions; see :func:`components`."""
-        return components(self.params(), self.spec, omega)
+        return components(self.params(), self.spec, omega, self.pairing)
 
     def __call__(self, omega: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
         """Σ11(ω), Σ22(ω), W(ω) on ``omega`` (E,), complex, eV."""
-        return self_energy(self.params(), self.spec, omega)
+        return self_energy(self.params(), self.spec, omega, self.pairing)

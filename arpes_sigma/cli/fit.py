@@ -8,6 +8,8 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
+
 from .options import Progress, add_fit_options, check_output, config_from
 
 __all__ = ["cmd_demo", "cmd_fit", "register"]
@@ -34,9 +36,20 @@ def _report(result: Any, out: str, figure: str | None) -> None:
     lines = [f"result: {out}"]
     if figure:
         lines.append(f"figure: {figure}")
-    lines.append(f"chi2_reduced = {result.chi2_reduced:.3f} ({result.status})")
+    lines.append(f"chi2_reduced = {result.chi2_reduced:.3f} ({result.status}; {result.steps} solver steps, "
+                 f"{result.converged} of {len(result.chi2_restarts)} restarts converged)")
     for name, value in result.baselines.items():
         lines.append(f"chi2_reduced[{name}] = {value:.3f}")
+    n_acc = int(result.accepted.sum())
+    if result.sigma_normal_spread is not None:
+        lines.append(
+            f"restarts: {n_acc} of {result.config.restarts} paired fits agree within 25 % in chi2; their spread "
+            f"(max over omega): Im Sigma11 {np.nanmax(result.sigma_normal_spread.imag):.3f} eV, "
+            f"Im W {np.nanmax(result.sigma_anomalous_spread.imag):.3f} eV"
+        )
+    else:
+        lines.append(f"restarts: {n_acc} of {result.config.restarts} paired fits reached the best chi2 (no spread)")
+    lines.append(result.verdict)
     print("\n".join(lines))
 
 

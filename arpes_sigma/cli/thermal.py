@@ -32,7 +32,6 @@ import math
 import os
 
 from ..errors import ConfigError
-from ..io.writers import to_netcdf_atomic
 
 __all__ = ["register", "run", "build_config"]
 

@@ -1,16 +1,21 @@
 """The fit configuration: one frozen, validated object that defines a fit.
 
-Named soft priors ("constraint weights") — the hard constraints (causality,
-the pairing bound, particle–hole structure) are inside the model
-(:mod:`arpes_sigma.model`) and need no weight:
+The hard constraints (causality, the pairing bound, particle–hole structure)
+are inside the model (:mod:`arpes_sigma.model`) and need no weight. The soft
+priors ("constraint weights", :mod:`arpes_sigma.fitting.loss`) are:
 
 ``smoothness``
     mean squared curvature of the background spectral density (in units of
     (10 meV)²); keeps the network background from fitting noise.
-``gap_penalty``
+``gap_penalty`` / ``gap_limit``
     (|Δ0| − ``gap_limit``)₊² / (10 meV)²: a cap on the static gap.
 ``l2``
     sum of squared network weights (weight decay).
+``pairing_scale`` / ``gap_scale``
+    the widths of the Gaussian priors on each pole's pairing-coherence logit
+    (dimensionless) and on the static gap Δ0 (eV) — the shrinkage on pairing
+    and the prior the evidence for pairing is computed against. Smaller values
+    demand more evidence before W is reported.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ from ..model import ModelSpec
 
 __all__ = ["PRIOR_NAMES", "FitConfig"]
 
-#: Names of the soft priors, in the order the loss sums them.
-PRIOR_NAMES = ("smoothness", "gap_penalty", "l2")
+#: Names of the soft priors' weights (traced: changing them never recompiles).
+PRIOR_NAMES = ("smoothness", "gap_penalty", "l2", "pairing_scale", "gap_scale")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,76 +40,77 @@ class FitConfig:
 
     Parameters
     ----------
-    n_poles, width, depth, n_background : int
-        Model size (see :class:`arpes_sigma.model.ModelSpec`). The defaults —
-        two hidden fermions and 128 background nodes on ±0.6 eV (9.4 meV
-        apart, about one typical ARPES resolution) — are the smallest model
-        that leaves no structured residual on 10 meV / 20 K / 2 % noise
-        spectra; more poles than the data support tend to split one peak into
-        a narrow and a broad copy (check ``chi2_restarts`` and the baselines).
+    n_poles, n_features, width, depth, n_background : int
+        Model size (see :class:`arpes_sigma.model.ModelSpec`). Two poles
+        (hidden fermions) and a background whose log-density is a smooth
+        16-function basis expansion on 128 nodes over ±0.6 eV (9.4 meV apart,
+        about one typical ARPES resolution) describe 10 meV / 20 K / 2 % noise
+        spectra without structured residuals; more poles than the data
+        support tend to split one peak into a narrow and a broad copy.
     anomalous : bool
-        False fits the normal-only model (W ≡ 0).
+        Kept for the single-model view (the NNX module); every fit runs the
+        paired and the normal-only model side by side.
     window : (float, float) or None, eV
         Energy window (E_min, E_max) of the χ²; None uses all data.
     steps : int
-        Optimizer steps per restart.
-    learning_rate : float
-        Adam step size in stored-parameter units (0.1 eV per unit).
+        Most Levenberg–Marquardt steps per restart (a restart stops earlier
+        when it has converged).
     steps_per_call : int
-        Steps per jitted call (``lax.scan`` length); also how often the
-        callback is called.
+        Solver steps per compiled call (``lax.scan`` length); also how often
+        the callback is called.
     restarts : int
-        Independent seeds fitted side by side (vmapped). The result reports
-        the mean over restarts whose χ²_red is within ``ACCEPT_RATIO`` of the
-        best and their spread (``*_std``). The spread measures how far the data
-        leave the decomposition into Σ11 and W undetermined *within this
-        model*; it is not the statistical error from the noise (refit
-        resampled data for that) nor a systematic error from a wrong ε_k,
-        resolution or temperature.
+        Starting points per model: the paired and the normal-only model each
+        get this many (half start unpaired, half paired), fitted side by side
+        in one program. The spread of the accepted paired restarts is
+        reported as ``*_spread`` (module :mod:`arpes_sigma.fitting.summary`).
     seed : int
-        Seed of the first restart's initialisation.
-    smoothness, gap_penalty, gap_limit, l2 : float
-        Soft-prior weights (``gap_limit`` in eV); see the module docstring.
+        Seed of the initialisations.
+    smoothness, gap_penalty, gap_limit, l2, pairing_scale, gap_scale : float
+        Soft-prior weights and widths (``gap_limit``, ``gap_scale`` in eV);
+        see the module docstring.
     temperature, resolution, noise : float or None
         Override the data's ``sample_temp`` (K), ``energy_resolution`` (FWHM,
         eV) and noise level (intensity units).
     max_resolution : float, eV
-        Largest resolution the model grid is padded for (so a resolution slider
-        up to this value never recompiles).
+        Largest resolution (FWHM) the model grid is padded for, so a resolution
+        slider up to this value never recompiles; the convolution runs over a
+        band of ±2.5 × this value around each energy.
     grid_step : float or None, eV
         Spacing of the model grid on which A(k, ω) is evaluated before the
         resolution convolution; default min(data spacing, 2 meV).
     baselines : bool
-        With :func:`arpes_sigma.fitting.pipeline.fit_with_baselines` (the CLI, fit-many),
-        also fit the Norman and normal-only baselines (:mod:`arpes_sigma.fitting.baselines`);
-        :func:`arpes_sigma.fit` itself always does one fit.
+        With :func:`arpes_sigma.fit_with_baselines` (the CLI, fit-many), also
+        fit the Norman baseline (:mod:`arpes_sigma.fitting.baselines`).
     """
 
     n_poles: int = 2
+    n_features: int = 16
     width: int = 16
-    depth: int = 2
+    depth: int = 0
     n_background: int = 128
     anomalous: bool = True
     window: tuple[float, float] | None = None
-    steps: int = 3000
-    learning_rate: float = 0.01
-    steps_per_call: int = 100
-    restarts: int = 1
+    steps: int = 200
+    steps_per_call: int = 10
+    restarts: int = 4
     seed: int = 0
     smoothness: float = 1.0
     gap_penalty: float = 1.0
     gap_limit: float = 0.1
     l2: float = 1e-4
+    pairing_scale: float = 1.0
+    gap_scale: float = 0.02
     temperature: float | None = None
     resolution: float | None = None
     noise: float | None = None
-    max_resolution: float = 0.05
+    max_resolution: float = 0.03
     grid_step: float | None = None
     baselines: bool = True
 
     def __post_init__(self) -> None:
         self.model_spec()  # checks the sizes
-        ints = {"steps": (1, 10_000_000), "steps_per_call": (1, 100_000), "restarts": (1, 256), "seed": (0, 2**31 - 1)}
+        ints = {"steps": (1, 10_000_000), "steps_per_call": (1, 100_000), "restarts": (1, 128),
+                "seed": (0, 2**31 - 1)}
         for name, (lo, hi) in ints.items():
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or not lo <= v <= hi:
@@ -115,8 +121,10 @@ class FitConfig:
                 raise ConfigError(
                     f"weight {name}={v!r} must be a finite number >= 0; set it to 0 to switch the prior off"
                 )
-        if not (np.isfinite(self.learning_rate) and 0 < self.learning_rate <= 1):
-            raise ConfigError(f"learning_rate={self.learning_rate!r} must be in (0, 1]; try 0.01")
+        for name, hint in (("pairing_scale", "1.0"), ("gap_scale", "0.02 eV")):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v > 0):
+                raise ConfigError(f"{name}={v!r} must be a positive prior width; try {hint}")
         if not (0 < self.gap_limit < 1):
             raise ConfigError(f"gap_limit={self.gap_limit!r} eV must be in (0, 1) eV")
         if self.window is not None:
@@ -141,8 +149,8 @@ class FitConfig:
     def model_spec(self) -> ModelSpec:
         """The :class:`ModelSpec` (static shapes) of this configuration."""
         return ModelSpec(
-            n_poles=self.n_poles, width=self.width, depth=self.depth, n_background=self.n_background,
-            anomalous=self.anomalous,
+            n_poles=self.n_poles, n_features=self.n_features, width=self.width, depth=self.depth,
+            n_background=self.n_background, anomalous=self.anomalous,
         )
 
     def replace(self, **changes: object) -> FitConfig:

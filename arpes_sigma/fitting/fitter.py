@@ -1,13 +1,15 @@
 """The resumable fit behind :func:`fit`, the Explorer and fit-many: :class:`Fitter`.
 
 A :class:`Fitter` owns one problem (a validated cut), one configuration and a
-typed :class:`~arpes_sigma.fitting.engine.FitState`; :meth:`Fitter.run`
-advances every restart by ``steps_per_call`` steps, :meth:`Fitter.update`
-changes any non-shape setting without recompiling, :meth:`Fitter.snapshot` /
-:meth:`Fitter.restore` carry progress between Fitters, and
-:class:`arpes_sigma.fitting.stack.FitterStack` runs several Fitters of one
-shape as one compiled program. :func:`drive` is the one fit loop (stop rule
-included) that all of them use.
+typed :class:`~arpes_sigma.fitting.engine.FitState` holding ``restarts`` fits
+of the paired model and as many of the normal-only model (W ≡ 0), started from
+the same initial parameters — equal effort, one compiled program.
+:meth:`Fitter.run` advances all of them by ``steps_per_call`` solver steps;
+:meth:`Fitter.update` changes any non-shape setting without recompiling;
+:meth:`Fitter.snapshot` / :meth:`Fitter.restore` carry progress between
+Fitters; :meth:`Fitter.result` turns the state into a :class:`FitResult` with
+the evidence for pairing and both kinds of error bar. :func:`drive` is the
+one fit loop (stop rule included) that every caller uses.
 """
 
 from __future__ import annotations
@@ -18,44 +20,37 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ..errors import ArpesDataError, ConfigError
-from ..model import floor, gap, n_params, poles
-from ..physics import sigma_total
 from .config import FitConfig
 from .engine import Engine, Evaluation, FitState, engine_for
-from .loss import reduced_chi2
 from .problem import Problem, ProblemInfo, build_problem, make_settings
 from .result import FitResult
+from .summary import summarise
 
-__all__ = ["ACCEPT_RATIO", "DIVERGED", "FitProgress", "FitSnapshot", "Fitter", "drive", "fit"]
+__all__ = ["DIVERGED", "FitProgress", "FitSnapshot", "Fitter", "drive", "fit"]
 
-#: Relative χ² tolerance for a restart to enter the mean/spread: restarts whose
-#: final χ²_red exceeds ``ACCEPT_RATIO`` × the best one are stuck in a visibly
-#: worse local minimum and are reported but not averaged.
-ACCEPT_RATIO = 1.25
-
-DIVERGED = (
-    "diverged at step {step}: the loss became non-finite in every restart; lower learning_rate "
-    "(best parameters kept)"
-)
+DIVERGED = "diverged at step {step}: the cost became non-finite in every restart (best parameters kept); check the data"
 
 
 @dataclasses.dataclass(frozen=True)
 class FitProgress:
-    """What a callback receives after every ``steps_per_call`` steps.
+    """What a callback receives after every ``steps_per_call`` solver steps.
 
     Attributes
     ----------
     step, total : int
-        Steps done and planned (per restart).
-    loss : numpy array, shape (R,)
-        Current loss of each restart.
+        Solver steps done and the most that will be taken (per restart).
+    cost : numpy array, shape (2R,)
+        ½‖r‖² of each restart (first R paired, then R normal-only).
     chi2_reduced : float
-        Best restart's reduced χ² so far.
+        The best paired restart's χ²/N so far (N points in the window).
     terms : dict
-        Best restart's prior terms (unweighted).
+        That restart's prior terms (½Σr²/N).
+    converged : int
+        Restarts whose solver has converged.
     elapsed : float, s
     compiling : bool
         True on the call that triggered a compilation.
@@ -63,11 +58,17 @@ class FitProgress:
 
     step: int
     total: int
-    loss: np.ndarray
+    cost: np.ndarray
     chi2_reduced: float
     terms: dict
+    converged: int
     elapsed: float
     compiling: bool = False
+
+    @property
+    def loss(self) -> np.ndarray:
+        """The cost per restart (an alias kept for progress displays)."""
+        return self.cost
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +82,7 @@ class FitSnapshot:
 
 
 class Runner(Protocol):
-    """What :func:`drive` needs: one chunk of steps, and whether every restart has died."""
+    """What :func:`drive` needs: one chunk of steps, a step count, and whether there is anything left to do."""
 
     status: str
     step: int
@@ -91,9 +92,14 @@ class Runner(Protocol):
     @property
     def all_dead(self) -> bool: ...
 
+    @property
+    def finished(self) -> bool: ...
+
 
 def drive(runner: Runner, n_calls: int, callback: Callable[[Any], Any] | None = None) -> str:
-    """The fit loop: ``n_calls`` chunks, stopping early on divergence or when ``callback`` returns False.
+    """The fit loop: up to ``n_calls`` chunks, until every restart has converged or died.
+
+    ``callback`` (given each chunk's progress) may return False to stop early.
 
     Returns the status ("completed", "stopped by callback at step …",
     "diverged at step …") and sets it on ``runner``.
@@ -107,17 +113,13 @@ def drive(runner: Runner, n_calls: int, callback: Callable[[Any], Any] | None = 
         if callback is not None and callback(progress) is False:
             runner.status = f"stopped by callback at step {runner.step}"
             break
+        if runner.finished:
+            break
     return runner.status
 
 
 class Fitter:
     """A resumable fit: the state behind :func:`fit`, the Explorer and fit-many.
-
-    ``run()`` advances all restarts by ``steps_per_call`` steps per call;
-    :meth:`update` changes any non-shape setting (window, weights, learning
-    rate, temperature, resolution) *without recompiling*; :meth:`reset`
-    re-initialises. ``traces`` counts compilations of the step function for
-    this shape (shared between Fitters of the same shape).
 
     Parameters
     ----------
@@ -135,11 +137,12 @@ class Fitter:
     settings : Settings
         The traced settings of ``config``.
     state : FitState
-        Parameters, optimizer state and best parameters of every restart.
+        Every restart: the first ``restarts`` fit the paired model, the next
+        ``restarts`` the normal-only model from the same starting points.
     step : int
-        Steps done per restart.
-    history : list of (R,) arrays
-        Loss of every restart after each chunk.
+        Solver steps done per restart.
+    history : list of (2R,) arrays
+        Cost of every restart after each chunk.
     status : str
         Why the last :func:`drive` stopped ("initialised" before any).
     """
@@ -161,12 +164,24 @@ class Fitter:
 
     # -- set-up ----------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
-        """Re-initialise every restart (from ``seed`` if given)."""
+        """Re-initialise every restart (from ``seed`` if given).
+
+        Restart i of each model starts from key i; even restarts start weakly
+        paired (|c| = 0.15, Δ0 = 1 meV), odd ones strongly paired (|c| = 0.54,
+        Δ0 = 5 meV), so pairing can grow or die away. (A start with no pairing
+        at all is a stationary point of the paired model — W enters the
+        spectrum squared — and would never leave the normal-only optimum.)
+        """
         if seed is not None:
             self.config = self.config.replace(seed=seed)
         c = self.config
+        r = c.restarts
+        keys = jax.random.split(jax.random.key(c.seed), r)
+        keys = jnp.concatenate([keys, keys])
+        paired_start = jnp.tile(jnp.arange(r) % 2 == 1, 2)
+        pairing = jnp.concatenate([jnp.ones(r), jnp.zeros(r)])
         self.engine: Engine = engine_for(c)
-        self.state: FitState = self.engine.init_state(jax.random.split(jax.random.key(c.seed), c.restarts))
+        self.state: FitState = self.engine.init_state(keys, pairing, paired_start, self.problem, self.settings)
         self.step = 0
         self.history: list[np.ndarray] = []
         self.status = "initialised"
@@ -176,7 +191,8 @@ class Fitter:
     def update(self, **changes: Any) -> None:
         """Change settings that do not alter shapes; raises ConfigError for shape changes.
 
-        Example: ``fitter.update(window=(-0.2, 0.02), smoothness=3.0)``.
+        Example: ``fitter.update(window=(-0.2, 0.02), smoothness=3.0)``. The
+        solver continues from where it is (converged restarts are woken up).
         """
         new = self.config.replace(**changes)
         if new.static_key() != self.config.static_key():
@@ -187,9 +203,12 @@ class Fitter:
             raise ConfigError("the noise level is part of the problem; build a new Fitter to change it")
         self.config = new
         self.settings = make_settings(new, self.problem, self.info)
+        # the objective changed: restart the solver's own state from the current parameters
+        self.state = self.engine.restart_solver(self.state, self.problem, self.settings)
+        self._evaluated = None
 
     def snapshot(self) -> FitSnapshot:
-        """The progress so far (state, step, loss history, status), for :meth:`restore`."""
+        """The progress so far (state, step, cost history, status), for :meth:`restore`."""
         return FitSnapshot(self.state, self.step, tuple(self.history), self.status)
 
     def restore(self, snapshot: FitSnapshot) -> None:
@@ -207,126 +226,69 @@ class Fitter:
         """How many times the step function has been traced (compiled) for this shape."""
         return self.engine.traces
 
-    @property
-    def n_params(self) -> float:
-        """Free parameters of the self-energy model (without a_k, b_k), for the reduced χ²."""
-        return n_params(self.config.model_spec())
-
     # -- running ---------------------------------------------------------
     def run(self) -> FitProgress:
-        """Advance every restart by ``steps_per_call`` steps; return the progress."""
+        """Advance every restart by ``steps_per_call`` solver steps; return the progress."""
         before = self.engine.traces
-        self.state, losses = self.engine.run_chunk(self.state, self.problem, self.settings)
-        return self._advanced(np.asarray(losses), compiling=self.engine.traces > before)
+        self.state = self.engine.run_chunk(self.state, self.problem, self.settings)
+        return self.advanced(compiling=self.engine.traces > before)
 
-    def _advanced(self, losses: np.ndarray, *, compiling: bool = False) -> FitProgress:
-        """Book-keeping after a chunk (losses (R, steps_per_call)); the progress report."""
+    def advanced(self, *, compiling: bool = False) -> FitProgress:
+        """Book-keeping after a chunk: step count, cost history and the progress report."""
         self.step += self.config.steps_per_call
-        self.history.append(losses[:, -1])
-        ib = int(np.argmin(np.asarray(self.state.best_loss)))
-        ev = self.evaluate_best()
+        cost = np.asarray(self.state.cost)
+        self.history.append(cost)
+        r = self.config.restarts
+        ev = self.evaluate()
+        ib = int(np.nanargmin(np.where(np.isfinite(cost[:r]), cost[:r], np.nan))) if np.isfinite(cost[:r]).any() else 0
+        n = float(np.sum(np.asarray(self.settings.mask))) * self.problem.n_k
         return FitProgress(
             step=self.step,
             total=self.config.steps,
-            loss=losses[:, -1],
-            chi2_reduced=float(self.reduced_chi2(ev.chi2)[ib]),
-            terms={k: float(v[ib]) for k, v in ev.terms.items()},
+            cost=cost,
+            chi2_reduced=float(np.asarray(ev.chi2)[ib]) / max(n, 1.0),
+            terms={k: float(np.asarray(v)[ib]) for k, v in ev.terms.items()},
+            converged=int(np.sum(np.asarray(self.state.done))),
             elapsed=time.perf_counter() - self._t0,
             compiling=compiling,
         )
 
-    def reduced_chi2(self, chi2: Any) -> np.ndarray:
-        """χ²_red of χ² values of this problem (window, EDCs and model size of this Fitter)."""
-        return reduced_chi2(chi2, self.settings.mask, self.problem.n_k, self.n_params)
-
-    def evaluate_best(self) -> Evaluation:
-        """The best parameters of each restart evaluated on the data (cached until the state or settings change)."""
+    def evaluate(self) -> Evaluation:
+        """Every restart evaluated on the data (cached until the state or the settings change)."""
         cached = self._evaluated
         if cached is None or cached[0] is not self.state or cached[1] is not self.settings:
-            ev = self.engine.evaluate(self.state.best_params, self.problem, self.settings)
+            ev = self.engine.evaluate(self.state.params, self.state.pairing, self.problem, self.settings)
             cached = (self.state, self.settings, ev)
             self._evaluated = cached
         return cached[2]
 
     @property
     def dead(self) -> np.ndarray:
-        """Which restarts have stopped on a non-finite loss, shape (R,)."""
+        """Which restarts met a non-finite cost, shape (2R,)."""
         return np.asarray(self.state.dead)
 
     @property
     def all_dead(self) -> bool:
-        """True when every restart has stopped on a non-finite loss."""
+        """True when every restart has met a non-finite cost."""
         return bool(self.dead.all())
 
+    @property
+    def finished(self) -> bool:
+        """True when every restart has converged or died (nothing left to do)."""
+        return bool(np.all(np.asarray(self.state.done) | self.dead))
+
     # -- results ---------------------------------------------------------
-    def result(self, baselines: dict | None = None) -> FitResult:
-        """A :class:`FitResult` from the best parameters of each restart so far."""
-        ev = jax.tree.map(np.asarray, self.evaluate_best())
-        c = self.config
-        omega = np.asarray(self.problem.omega)
-        eps = np.asarray(self.problem.eps)
-        mask = np.asarray(self.settings.mask)
-        s11, s22, w = ev.s11, ev.s22, ev.w
-        # gauge: W -> -W leaves every observable unchanged; fix Re W(0) >= 0
-        i0 = int(np.argmin(np.abs(omega)))
-        flip = np.where(w[:, i0].real < 0, -1.0, 1.0)
-        w = w * flip[:, None]
-        stot = np.asarray(sigma_total(omega, eps[None, :, None], s11[:, None, :], s22[:, None, :], w[:, None, :]))
-        chi2r = self.reduced_chi2(ev.chi2)
-        finite = np.isfinite(chi2r)
-        if not finite.any():
-            raise ArpesDataError("every restart diverged (non-finite loss); lower learning_rate or check the data")
-        ib = int(np.nanargmin(np.where(finite, chi2r, np.nan)))
-        accepted = finite & (chi2r <= ACCEPT_RATIO * chi2r[ib])
+    def result(self, baselines: dict | None = None, *, errors: bool = True) -> FitResult:
+        """A :class:`FitResult` of the current state (see :mod:`arpes_sigma.fitting.summary`).
 
-        def mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-            xa = x[accepted]
-            if c.restarts == 1:
-                return x[ib], None
-            std = np.std(xa.real, axis=0) + 1j * np.std(xa.imag, axis=0)
-            return xa.mean(axis=0), std
-
-        sn, sn_std = mean_std(s11)
-        sa, sa_std = mean_std(w)
-        st, st_std = mean_std(stot)
-        best = jax.tree.map(lambda x: x[ib], self.state.best_params)
-        spec = c.model_spec()
-        v, lev, d, gam = (np.asarray(a).tolist() for a in poles(best, spec))
-        sign = float(flip[ib])
-        params = {
-            "V": v,
-            "eps_f": lev,
-            "D": (sign * np.asarray(d)).tolist(),
-            "gamma": gam,
-            "static_gap": float(sign * gap(best, spec)),
-            "gamma0": float(floor(best)),
-        }
-        return FitResult(
-            omega=omega,
-            eps_k=eps,
-            k=np.asarray(self.info.k),
-            momentum_dim=self.info.momentum_dim,
-            sigma_normal=sn,
-            sigma_anomalous=sa,
-            sigma_normal_std=sn_std,
-            sigma_anomalous_std=sa_std,
-            sigma_total=st,
-            sigma_total_std=st_std,
-            intensity=np.asarray(self.problem.intensity),
-            model_intensity=ev.fitted[ib],
-            window_mask=mask,
-            chi2_reduced=float(chi2r[ib]),
-            chi2_restarts=chi2r,
-            accepted=accepted,
-            loss_history=np.asarray(self.history) if self.history else np.zeros((0, c.restarts)),
-            steps=self.step,
-            seed=c.seed,
-            status=self.status,
-            config=c,
-            baselines=dict(baselines or {}),
-            params=params,
-            attrs=self.info.attrs,
-        )
+        It holds the best paired and normal-only restarts, the spread over
+        restarts and, with ``errors`` (the default), the Laplace errors and the
+        evidence for pairing (skip them for a quick look while a fit runs).
+        """
+        ev = jax.tree.map(np.asarray, self.evaluate())
+        if not np.isfinite(ev.chi2).any():
+            raise ArpesDataError("every restart diverged (non-finite cost); check the data (NaNs, a zero noise level)")
+        return summarise(self, ev, baselines=baselines, errors=errors)
 
 
 def fit(
@@ -336,7 +298,14 @@ def fit(
     callback: Callable[[FitProgress], Any] | None = None,
     **overrides: Any,
 ) -> FitResult:
-    """Extract Σ11(ω) and W(ω) from an ARPES cut (one fit; see also :func:`arpes_sigma.fit_with_baselines`).
+    """Extract Σ11(ω) and W(ω) from an ARPES cut, with the evidence that the data need W.
+
+    One compiled program fits ``restarts`` copies of the paired model and as
+    many of the normal-only model (W ≡ 0) from the same starting points; the
+    result compares their Laplace evidences (``pairing_evidence``,
+    ``pairing_supported``) and carries both statistical errors (``*_std``) and
+    the spread over restarts (``*_spread``). See also
+    :func:`arpes_sigma.fit_with_baselines` (adds the Norman baseline).
 
     Parameters
     ----------
@@ -347,9 +316,9 @@ def fit(
     config : FitConfig, optional
         Defaults to ``FitConfig()``; keyword ``overrides`` are applied on top.
     callback : callable, optional
-        Called with a :class:`FitProgress` every ``steps_per_call`` steps; return
-        ``False`` to stop early. This is how a progress bar or a UI follows the
-        fit (``fit`` itself imports no UI).
+        Called with a :class:`FitProgress` every ``steps_per_call`` solver
+        steps; return ``False`` to stop early. This is how a progress bar or a
+        UI follows the fit (``fit`` itself imports no UI).
 
     Returns
     -------

@@ -1,7 +1,9 @@
-"""Orchestration above the fit and its baselines: one fit, then (optionally) the baselines.
+"""Orchestration above the fit and its baseline: one fit, then (optionally) the Norman baseline.
 
-:func:`arpes_sigma.fit` does one fit. The CLI, fit-many and anyone who wants the
-comparison a physicist expects call :func:`fit_with_baselines`.
+:func:`arpes_sigma.fit` does one fit (the paired and the normal-only model side
+by side, and the evidence between them). The CLI, fit-many and anyone who
+wants the phenomenological comparison a physicist expects call
+:func:`fit_with_baselines`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def fit_with_baselines(
     callback: Callable[[FitProgress], Any] | None = None,
     on_baselines: Callable[[], Any] | None = None,
 ) -> FitResult:
-    """Fit ``data``; if ``config.baselines``, also fit the Norman and normal-only baselines on the same problem.
+    """Fit ``data``; if ``config.baselines``, also fit the Norman baseline on the same problem.
 
     Parameters
     ----------
@@ -39,8 +41,8 @@ def fit_with_baselines(
     Returns
     -------
     FitResult
-        With ``baselines`` = ``{"norman": χ²_red, "normal_only": χ²_red}`` when
-        they were fitted.
+        ``baselines`` holds ``{"normal_only": χ²_red}`` (always) and
+        ``"norman"`` when it was fitted.
     """
     config = config or FitConfig()
     fitter = Fitter(data, config)

@@ -4,13 +4,14 @@
 * :class:`ProblemInfo` — what is not traced: momentum coordinate, data attrs,
   the temperature and resolution read from the data;
 * :class:`Settings` — everything a UI may change while a fit runs (window
-  mask, prior weights, step size, temperature, resolution), as traced arrays,
+  mask, prior weights and widths, temperature, resolution), as traced arrays,
   so moving a slider never recompiles.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, NamedTuple
 
 import jax
@@ -20,13 +21,14 @@ import numpy as np
 from ..errors import ArpesDataError, ConfigError
 from ..io.contract import validate
 from ..io.noise import estimate_noise
-from ..physics import model_grid
+from ..physics.instrument import model_grid, uniform_layout
 from .config import FitConfig
 
 __all__ = ["Problem", "ProblemInfo", "Settings", "build_problem", "make_settings", "window_mask"]
 
 
-@jax.tree_util.register_dataclass
+@functools.partial(jax.tree_util.register_dataclass, data_fields=["omega", "grid", "eps", "intensity", "noise"],
+                   meta_fields=["layout"])
 @dataclasses.dataclass(frozen=True)
 class Problem:
     """The arrays of one cut (fixed shapes per data set).
@@ -37,7 +39,11 @@ class Problem:
     grid : (M,) eV — uniform model grid, padded for the largest resolution
     eps : (K,) eV — bare band energy of each EDC
     intensity : (K, E) — the data, as read
-    noise : () — noise standard deviation (intensity units)
+    noise : () or (K, E) — noise standard deviation (intensity units), one
+        level or one per point
+    layout : (c0, stride, h) or None, static — uniform energies sit on the grid
+        (:func:`arpes_sigma.physics.instrument.uniform_layout`) and the
+        resolution is a short stencil; None: a dense Gaussian matrix
     """
 
     omega: jax.Array
@@ -45,6 +51,7 @@ class Problem:
     eps: jax.Array
     intensity: jax.Array
     noise: jax.Array
+    layout: tuple[int, int, int] | None = dataclasses.field(default=None, metadata={"static": True})
 
     @property
     def n_k(self) -> int:
@@ -76,11 +83,12 @@ class Settings(NamedTuple):
     """Traced settings of a fit (scalars and the window mask); changing them never recompiles."""
 
     mask: jax.Array
-    learning_rate: jax.Array
     smoothness: jax.Array
     gap_penalty: jax.Array
     gap_limit: jax.Array
     l2: jax.Array
+    pairing_scale: jax.Array
+    gap_scale: jax.Array
     temperature: jax.Array
     resolution: jax.Array
 
@@ -132,7 +140,11 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
             f"energy_resolution {resolution} eV exceeds max_resolution={config.max_resolution} eV; "
             "raise FitConfig.max_resolution"
         )
-    grid = model_grid(omega, config.max_resolution, step=config.grid_step)
+    uniform = uniform_layout(omega, config.max_resolution, max_step=config.grid_step or 0.002)
+    if uniform is not None:
+        grid, layout = uniform
+    else:
+        grid, layout = model_grid(omega, config.max_resolution, step=config.grid_step), None
     kcoord = np.asarray(da["k"].values) if "k" in da.coords else np.arange(da.sizes["k"])
     problem = Problem(
         omega=jnp.asarray(omega),
@@ -140,6 +152,7 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
         eps=jnp.asarray(np.asarray(da["eps_k"].values, dtype=float).reshape(-1)),
         intensity=jnp.asarray(intensity),
         noise=jnp.asarray(noise),
+        layout=layout,
     )
     info = ProblemInfo(
         k=kcoord,
@@ -157,11 +170,12 @@ def make_settings(config: FitConfig, problem: Problem, info: ProblemInfo) -> Set
     f32 = lambda x: jnp.asarray(x, dtype=jnp.float32)  # noqa: E731
     return Settings(
         mask=f32(window_mask(np.asarray(problem.omega), c.window)),
-        learning_rate=f32(c.learning_rate),
         smoothness=f32(c.smoothness),
         gap_penalty=f32(c.gap_penalty),
         gap_limit=f32(c.gap_limit),
         l2=f32(c.l2),
+        pairing_scale=f32(c.pairing_scale),
+        gap_scale=f32(c.gap_scale),
         temperature=f32(info.temperature if c.temperature is None else c.temperature),
         resolution=f32(info.resolution if c.resolution is None else c.resolution),
     )

@@ -1,4 +1,4 @@
-"""The outcome of a fit: :class:`FitResult` and its netCDF form (names of the result contract in README.md)."""
+"""The outcome of a fit: :class:`FitResult` and its netCDF form (the result contract of README.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from .config import FitConfig
 
 __all__ = ["FitResult"]
 
+#: χ²_red above which a fit is said not to describe its data (with a structured residual check).
+MISFIT_CHI2 = 2.0
+
 
 @dataclasses.dataclass(frozen=True)
 class FitResult:
@@ -19,20 +22,32 @@ class FitResult:
 
     Attributes
     ----------
-    omega : (E,) eV; eps_k : (K,) eV; k : (K,) momentum coordinate
-    sigma_normal, sigma_anomalous : (E,) complex — mean over accepted restarts
-    sigma_normal_std, sigma_anomalous_std : (E,) complex — spread (std of real
-        and imaginary parts separately) over accepted restarts, or None
-    sigma_total, sigma_total_std : (K, E) complex
-    intensity, model_intensity : (K, E)
-    chi2_reduced : float — best restart
-    chi2_restarts : (R,) — every restart
-    accepted : (R,) bool — restarts entering the mean (χ² ≤ ACCEPT_RATIO × best)
-    loss_history : (n_chunks, R)
-    steps, seed : int; status : str — why the fit stopped
+    omega : (E,) eV; eps_k : (K,) eV; k : (K,) momentum coordinate; momentum_dim : str
+    sigma_normal, sigma_anomalous : (E,) complex — Σ11 and W of the best paired restart
+        (gauge Re W(0) ≥ 0)
+    sigma_total : (K, E) complex — Σ_tot = Σ11 + W²/(ω + ε_k − Σ22)
+    sigma_normal_std, sigma_anomalous_std, sigma_total_std : same shapes or None —
+        statistical errors (Laplace approximation, real and imaginary parts
+        separately: ``std.real`` is the error of the real part)
+    sigma_normal_spread, sigma_anomalous_spread, sigma_total_spread : same shapes or None —
+        standard deviation over the accepted paired restarts (None with fewer than two)
+    sigma_normal_unpaired : (E,) complex — Σ11 of the best normal-only fit (W ≡ 0)
+    intensity, model_intensity, model_intensity_unpaired : (K, E)
+    window_mask : (E,) 0/1
+    chi2_reduced : float — best paired restart, χ²/(N − p_eff − 2K)
+    chi2_restarts : (2R,) — every restart (first R paired, then R normal-only)
+    accepted : (2R,) bool — paired restarts entering the spread
+    p_eff : float — parameters the data determine (Laplace), used in χ²_red
+    pairing_evidence : float — log Z(paired) − log Z(normal-only), nats (> 0 favours W)
+    pairing_supported : bool — pairing_evidence above the documented threshold (3 nats)
+    evidence : dict — both log evidences and the noise scale they were computed with
+    cancellation_ratio : float — |Im Σ_tot(k_F, ω_W)| / |Im Σ11(ω_W)| at the W peak ω_W
+    cancellation_energy : float — ω_W, eV
+    loss_history : (n_chunks, 2R) — cost after every chunk
+    steps, converged, seed : int; status : str — why the fit stopped
     config : FitConfig
-    baselines : dict name -> reduced χ² (Norman, normal-only), may be empty
-    params : dict of the best restart's hidden-fermion parameters (eV)
+    baselines : dict name -> reduced χ² ("normal_only", and "norman" when fitted)
+    params : dict — the best paired restart's pole parameters (eV)
     attrs : dict — data attrs carried over
     """
 
@@ -42,18 +57,30 @@ class FitResult:
     momentum_dim: str
     sigma_normal: np.ndarray
     sigma_anomalous: np.ndarray
+    sigma_total: np.ndarray
     sigma_normal_std: np.ndarray | None
     sigma_anomalous_std: np.ndarray | None
-    sigma_total: np.ndarray
     sigma_total_std: np.ndarray | None
+    sigma_normal_spread: np.ndarray | None
+    sigma_anomalous_spread: np.ndarray | None
+    sigma_total_spread: np.ndarray | None
+    sigma_normal_unpaired: np.ndarray
     intensity: np.ndarray
     model_intensity: np.ndarray
+    model_intensity_unpaired: np.ndarray
     window_mask: np.ndarray
     chi2_reduced: float
     chi2_restarts: np.ndarray
     accepted: np.ndarray
+    p_eff: float
+    pairing_evidence: float
+    pairing_supported: bool
+    evidence: dict
+    cancellation_ratio: float
+    cancellation_energy: float
     loss_history: np.ndarray
     steps: int
+    converged: int
     seed: int
     status: str
     config: FitConfig
@@ -61,29 +88,57 @@ class FitResult:
     params: dict
     attrs: dict
 
+    # -- verdicts ----------------------------------------------------------
+    @property
+    def describes_data(self) -> bool:
+        """False when the fit does not describe its data (χ²_red above :data:`MISFIT_CHI2`)."""
+        return bool(np.isfinite(self.chi2_reduced) and self.chi2_reduced <= MISFIT_CHI2)
+
+    @property
+    def verdict(self) -> str:
+        """One line saying whether the data need pairing (or that no verdict is possible)."""
+        if not self.describes_data:
+            return (f"no verdict: the fit does not describe the data (chi2_reduced = {self.chi2_reduced:.2f} > "
+                    f"{MISFIT_CHI2:g}); check the noise level, the window, eps_k and the resolution")
+        e = self.pairing_evidence
+        if not self.evidence.get("computed", True):
+            return "verdict pending: the evidence for pairing is computed when the fit ends"
+        if not np.isfinite(e):
+            return "no verdict: the evidence could not be computed (singular Hessian)"
+        if self.pairing_supported:
+            return (f"pairing supported: ln B = {e:+.1f} in favour of W (threshold 3); "
+                    f"cancellation ratio {self.cancellation_ratio:.2f} at {1e3 * self.cancellation_energy:+.0f} meV")
+        return (f"pairing NOT supported: ln B = {e:+.1f} (threshold 3); the normal-only model explains the data, "
+                f"the W shown is not required")
+
+    # -- file form ---------------------------------------------------------
     def to_dataset(self) -> Any:
         """The result as an :class:`xarray.Dataset` with the names of the result contract (README.md).
 
         Complex quantities are stored as real ``re_*``/``im_*`` variables; the
-        spreads as ``*_std`` when restarts > 1.
+        statistical errors as ``*_std`` and the spread over restarts as
+        ``*_spread`` when available.
         """
         import xarray as xr
 
         dims_e, dims_ke = ("eV",), ("k", "eV")
         out = {}
 
-        def put(name, value, dims, std=None):
-            out[f"re_{name}"] = (dims, np.real(value))
-            out[f"im_{name}"] = (dims, np.imag(value))
-            if std is not None:
-                out[f"re_{name}_std"] = (dims, np.real(std))
-                out[f"im_{name}_std"] = (dims, np.imag(std))
+        def put(name: str, value: np.ndarray, dims: tuple, std: Any = None, spread: Any = None) -> None:
+            out[f"re_{name}"] = (dims, np.real(value), {"units": "eV"})
+            out[f"im_{name}"] = (dims, np.imag(value), {"units": "eV"})
+            for suffix, extra in (("std", std), ("spread", spread)):
+                if extra is not None:
+                    out[f"re_{name}_{suffix}"] = (dims, np.real(extra), {"units": "eV"})
+                    out[f"im_{name}_{suffix}"] = (dims, np.imag(extra), {"units": "eV"})
 
-        put("sigma_normal", self.sigma_normal, dims_e, self.sigma_normal_std)
-        put("sigma_anomalous", self.sigma_anomalous, dims_e, self.sigma_anomalous_std)
-        put("sigma_total", self.sigma_total, dims_ke, self.sigma_total_std)
+        put("sigma_normal", self.sigma_normal, dims_e, self.sigma_normal_std, self.sigma_normal_spread)
+        put("sigma_anomalous", self.sigma_anomalous, dims_e, self.sigma_anomalous_std, self.sigma_anomalous_spread)
+        put("sigma_total", self.sigma_total, dims_ke, self.sigma_total_std, self.sigma_total_spread)
+        put("sigma_normal_unpaired", self.sigma_normal_unpaired, dims_e)
         out["intensity"] = (dims_ke, self.intensity)
         out["model_intensity"] = (dims_ke, self.model_intensity)
+        out["model_intensity_unpaired"] = (dims_ke, self.model_intensity_unpaired)
         out["residual"] = (dims_ke, self.intensity - self.model_intensity)
         out["window"] = (dims_e, self.window_mask.astype(np.int8))
         out["loss"] = (("chunk", "restart"), self.loss_history)
@@ -100,7 +155,18 @@ class FitResult:
         attrs = {k: v for k, v in self.attrs.items() if isinstance(v, (int, float, str, np.number))}
         attrs.update(
             chi2_reduced=float(self.chi2_reduced),
+            p_eff=float(self.p_eff),
+            pairing_evidence=float(self.pairing_evidence),
+            pairing_supported=int(self.pairing_supported),
+            verdict=self.verdict,
+            describes_data=int(self.describes_data),
+            log_evidence_paired=float(self.evidence["log_evidence_paired"]),
+            log_evidence_normal=float(self.evidence["log_evidence_normal"]),
+            evidence_noise_scale=float(self.evidence["noise_scale"]),
+            cancellation_ratio=float(self.cancellation_ratio),
+            cancellation_energy=float(self.cancellation_energy),
             steps=int(self.steps),
+            converged_restarts=int(self.converged),
             seed=int(self.seed),
             status=self.status,
             config=self.config.to_json(),
@@ -111,8 +177,6 @@ class FitResult:
         for name, value in self.baselines.items():
             attrs[f"chi2_reduced_{name}"] = float(value)
         ds.attrs = attrs
-        for name in ("re_sigma_normal", "im_sigma_normal", "re_sigma_anomalous", "im_sigma_anomalous"):
-            ds[name].attrs["units"] = "eV"
         return ds
 
     def save(self, path: Any, *, protect: Any = ()) -> Any:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from ..errors import ConfigError
 from .engine import FitState
@@ -22,8 +21,8 @@ class FitterStack:
     The members keep their own problem, settings and state; :meth:`run`
     advances all of them with ``Engine.run_chunk_stacked`` and writes each
     member's new state back, so ``member.result()`` works as usual. A member
-    whose restarts have all died stops counting steps and gets the diverged
-    status; the others go on. Shorter stacks may be padded (``pad_to``) by
+    whose restarts have all converged stops counting steps; one whose
+    restarts have all diverged gets the diverged status; the others go on. Shorter stacks may be padded (``pad_to``) by
     repeating the last member, so that every call has the same shape and
     compiles once; the padding's results are discarded.
 
@@ -58,15 +57,16 @@ class FitterStack:
 
     def run(self) -> list[FitProgress | None]:
         """One chunk for every member; the progress of the members still running (None for stopped ones)."""
-        self._state, losses = self.engine.run_chunk_stacked(self._state, self._problem, self._settings)
-        losses = np.asarray(losses)  # (B, R, steps_per_call)
+        self._state = self.engine.run_chunk_stacked(self._state, self._problem, self._settings)
         out: list[FitProgress | None] = []
         for b, f in enumerate(self.members):
             f.state = jax.tree.map(lambda x, b=b: x[b], self._state)
             if not self._active[b]:
-                out.append(None)  # a dead restart's state is frozen by the step itself
+                out.append(None)  # converged or dead restarts are frozen by the step itself
                 continue
-            out.append(f._advanced(losses[b]))
+            out.append(f.advanced())
+            if f.finished:
+                self._active[b] = False
             if f.all_dead:
                 f.status = DIVERGED.format(step=f.step)
                 self._active[b] = False
@@ -79,12 +79,17 @@ class FitterStack:
 
     @property
     def all_dead(self) -> bool:
-        """True when every member has stopped."""
+        """True when every member has diverged."""
+        return all(f.all_dead for f in self.members)
+
+    @property
+    def finished(self) -> bool:
+        """True when no member has anything left to do."""
         return not any(self._active)
 
     def drive(self, n_calls: int) -> None:
         """Run the members to the end with :func:`drive`; members that did not diverge get its status."""
         status = drive(self, n_calls)
-        for b, f in enumerate(self.members):
-            if self._active[b]:
+        for f in self.members:
+            if not f.all_dead:
                 f.status = status

@@ -18,7 +18,7 @@ from __future__ import annotations
 import jax
 
 from .greens import spectral_function
-from .instrument import gaussian_matrix, observe
+from .instrument import convolve_uniform, fermi, gaussian_matrix, observe
 
 __all__ = ["observed"]
 
@@ -32,6 +32,7 @@ def observed(
     w: jax.Array,
     temperature: jax.Array | float,
     resolution: jax.Array | float,
+    layout: tuple[int, int, int] | None = None,
 ) -> jax.Array:
     """Resolution-broadened occupied spectral weight [A f] ⊛ Gauss on the measured energies.
 
@@ -50,11 +51,19 @@ def observed(
     temperature : float, K
     resolution : float, eV
         Gaussian FWHM (traced: changing it does not recompile).
+    layout : (c0, stride, h), optional, static
+        When ``omega_model`` comes from
+        :func:`arpes_sigma.physics.instrument.uniform_layout`, the convolution
+        is a (2h+1)-tap stencil (the fit's fast path); None uses the dense
+        Gaussian matrix (any grids).
 
     Returns
     -------
     array, shape (K, E)
     """
     spec = spectral_function(omega_model, eps_k[:, None], sigma11, sigma22, w)
-    kernel = gaussian_matrix(omega, omega_model, resolution)
-    return observe(spec, omega_model, temperature, kernel)
+    if layout is None:
+        return observe(spec, omega_model, temperature, gaussian_matrix(omega, omega_model, resolution))
+    step = omega_model[1] - omega_model[0]
+    occupied = spec * fermi(omega_model, temperature)
+    return convolve_uniform(occupied, step, resolution, layout, omega.shape[0])

@@ -36,7 +36,7 @@ __all__ = ["hidden_fermion_sigma", "background_sigma", "particle_hole"]
 
 
 def hidden_fermion_sigma(
-    omega: ArrayLike, v: ArrayLike, eps_f: ArrayLike, d: ArrayLike, gamma: ArrayLike
+    omega: ArrayLike, v: ArrayLike, eps_f: ArrayLike, d: ArrayLike, gamma: ArrayLike, coherence: ArrayLike = 1.0
 ) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Nambu self-energy of a set of hidden fermions.
 
@@ -46,6 +46,13 @@ def hidden_fermion_sigma(
     v, eps_f, d, gamma : arrays, shape (L,), eV
         Hybridisation, level, pairing and broadening (γ > 0) of each hidden
         fermion.
+    coherence : array, shape (L,) or scalar, in [−1, 1]
+        Scales each pole pair's off-diagonal residue: 1 is the single hidden
+        fermion (rank-one residues), |c| < 1 the average over hidden fermions
+        at the same energy whose pairing angles are spread, whose residue
+        matrices V²[[u², ∓c uv], [∓c uv, v²]] stay positive semidefinite
+        (determinant V⁴u²v²(1 − c²) ≥ 0), so the bound on pairing holds for
+        every |c| ≤ 1.
 
     Returns
     -------
@@ -56,7 +63,7 @@ def hidden_fermion_sigma(
     v2 = v**2
     sigma11 = jnp.sum(v2 * (z + eps_f) / den, axis=-1)
     sigma22 = jnp.sum(v2 * (z - eps_f) / den, axis=-1)
-    w = jnp.sum(-v2 * d / den, axis=-1)
+    w = jnp.sum(-coherence * v2 * d / den, axis=-1)
     return sigma11, sigma22, w
 
 
@@ -73,16 +80,23 @@ def background_sigma(
     Parameters
     ----------
     omega : array, shape (E,), eV
-    centers, weights, widths : arrays, shape (J,)
-        x_j (eV), ρ_j (eV², ≥ 0) and Γ_j (eV, > 0).
+    centers, widths : arrays, shape (J,)
+        x_j (eV) and Γ_j (eV, > 0).
+    weights : array, shape (J,) or (J, B)
+        ρ_j (eV², ≥ 0); with a trailing axis B, B densities at once (the
+        result then has shape (E, B)).
 
     Returns
     -------
-    sigma11, sigma22 : complex arrays, shape (E,), eV
+    sigma11, sigma22 : complex arrays, shape (E,) (or (E, B)), eV
     """
-    o = omega[..., None]
-    sigma11 = jnp.sum(weights / (o - centers + 1j * widths), axis=-1)
-    sigma22 = jnp.sum(weights / (o + centers + 1j * widths), axis=-1)
+    o = jnp.asarray(omega)[..., None]
+    # a matrix product with the (parameter-independent) Cauchy kernel rather than
+    # a sum of quotients: derivatives with respect to the weights are then one
+    # matrix product per tangent (the fit's Jacobian), not a division per node
+    w = jnp.asarray(weights).astype(jnp.result_type(weights, jnp.complex64))
+    sigma11 = (1.0 / (o - centers + 1j * widths)) @ w
+    sigma22 = (1.0 / (o + centers + 1j * widths)) @ w
     return sigma11, sigma22
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "edc_stack",
     "result_figure",
     "update_result_figure",
+    "verdict_color",
     "cancellation_lines",
     "save_figure",
 ]
@@ -151,8 +152,26 @@ def result_figure(
     parts = result.cancellation(k_index)
     art["cancellation"] = cancellation_lines(axes[1, 1], omega, parts)
     axes[1, 1].set_title(f"cancellation at ε_k = {result.eps_k[parts['k_index']]:+.3f} eV", fontsize=9)
+    art["verdict"] = fig.suptitle("", fontsize=10)
     art["axes"] = axes
+    _show_verdict(art, result)
     return fig, art
+
+
+def verdict_color(result: Any) -> str:
+    """Colour of the verdict line: green supported, orange not supported, red no verdict (misfit)."""
+    if not result.describes_data or not np.isfinite(result.pairing_evidence):
+        return "C3"
+    return "C2" if result.pairing_supported else "C1"
+
+
+def _show_verdict(art: dict, result: Any) -> None:
+    art["verdict"].set_text(result.verdict)
+    art["verdict"].set_color(verdict_color(result))
+    w_title = "anomalous self-energy W(ω) (gauge Re W(0) ≥ 0)"
+    if not (result.pairing_supported and result.describes_data):
+        w_title += " — not supported by the data"
+    art["axes"][1, 0].set_title(w_title, fontsize=9)
 
 
 def update_result_figure(art: dict, result: Any, k_index: int | None = None) -> None:
@@ -171,6 +190,7 @@ def update_result_figure(art: dict, result: Any, k_index: int | None = None) -> 
     c["total"].set_data(omega, parts["im_sigma_total"])
     x = _peak_energy(omega, parts["im_sigma_normal"])
     c["marker"].set_xdata([x, x])
+    _show_verdict(art, result)
     for ax in np.ravel(art["axes"]):
         ax.relim()
         ax.autoscale_view()

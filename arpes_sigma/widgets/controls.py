@@ -30,7 +30,11 @@ def explorer_controls(fitter: Any, k0: int) -> dict[str, widgets.Widget]:
         "gap_limit": float_slider("gap limit (eV)", c.gap_limit, 0.005, max(0.3, c.gap_limit), 0.005,
                                   tooltip="static gap above which the gap penalty acts"),
         "l2": log_slider("l2", max(c.l2, 1e-8), -8, -1, tooltip="weight decay of the background network"),
-        "learning_rate": log_slider("learning rate", c.learning_rate, -4, -0.5, tooltip="Adam step size"),
+        "pairing_scale": log_slider("pairing prior", c.pairing_scale, -1.5, 1, fmt=".2f",
+                                    tooltip="width of the prior on each pole's pairing coherence (smaller: more "
+                                            "shrinkage, W must earn its place)"),
+        "gap_scale": float_slider("gap prior (eV)", c.gap_scale, 0.002, 0.1, 0.002,
+                                  tooltip="width of the Gaussian prior on the static gap Δ0"),
         "window": widgets.FloatRangeSlider(
             value=(max(window[0], lo), min(window[1], hi)), min=lo, max=hi, step=de, readout=False,
             description="window (eV)", continuous_update=True, style={"description_width": "9em"},

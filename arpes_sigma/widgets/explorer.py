@@ -35,9 +35,10 @@ from .controls import explorer_controls
 __all__ = ["Explorer", "EXPLORER_DEFAULTS"]
 
 #: What ``Explorer(data)`` changes in ``FitConfig()`` when no config is given:
-#: 25 optimizer steps per update (a few tens of ms per call once compiled, so
-#: the figure moves smoothly and Stop answers at once) and no baselines.
-EXPLORER_DEFAULTS = {"steps_per_call": 25, "baselines": False}
+#: one paired and one normal-only restart and two solver steps per update (a
+#: few tens of ms per call once compiled, so the figure moves smoothly and Stop
+#: answers at once), and no Norman baseline.
+EXPLORER_DEFAULTS = {"steps_per_call": 2, "restarts": 1, "baselines": False}
 
 #: Controls whose change goes through ``Fitter.update`` (no recompilation):
 #: control name -> FitConfig field.
@@ -46,7 +47,8 @@ SETTINGS = {
     "gap_penalty": "gap_penalty",
     "gap_limit": "gap_limit",
     "l2": "l2",
-    "learning_rate": "learning_rate",
+    "pairing_scale": "pairing_scale",
+    "gap_scale": "gap_scale",
     "window": "window",
     "temperature": "temperature",
     "resolution": "resolution",
@@ -89,7 +91,7 @@ class Explorer(widgets.VBox):
     ----------
     controls : dict of str -> ipywidgets.Widget
         Every control by name: the constraint weights ``smoothness``,
-        ``gap_penalty``, ``gap_limit``, ``l2``; ``learning_rate``; ``window``
+        ``gap_penalty``, ``gap_limit``, ``l2``, ``pairing_scale``, ``gap_scale``; ``window``
         (eV); ``temperature`` (K); ``resolution`` (FWHM, eV); the model size
         ``hidden`` (hidden fermions = poles), ``width``, ``depth``;
         ``steps_per_call``, ``restarts``, ``seed``, ``steps`` (per Run); ``k``
@@ -147,7 +149,7 @@ class Explorer(widgets.VBox):
         columns = widgets.HBox(
             [
                 section("constraint weights", c["smoothness"], c["gap_penalty"], c["gap_limit"], c["l2"],
-                        c["learning_rate"]),
+                        c["pairing_scale"], c["gap_scale"]),
                 section("window, instrument, view", c["window"], self._window_label, c["temperature"],
                         c["resolution"], c["k"]),
                 section("network and run", c["hidden"], c["width"], c["depth"], c["steps_per_call"], c["restarts"],
@@ -214,7 +216,7 @@ class Explorer(widgets.VBox):
                 self._set_status("compiling… (first run of this model size, typically 10–30 s)")
             t0 = time.perf_counter()
             progress = fitter.run()
-            result = fitter.result()
+            result = fitter.result(errors=False)  # the Laplace errors and the verdict come at the end
             self._loss_steps.append(progress.step)
             self._loss_values.append(np.asarray(progress.loss, dtype=float))
             dt = time.perf_counter() - t0
@@ -226,6 +228,13 @@ class Explorer(widgets.VBox):
             f"{1e3 * dt:.0f} ms/update{note}"
         )
         return progress
+
+    def _finish(self, word: str) -> None:
+        """Draw the full result (Laplace errors, evidence, verdict) once the worker ends."""
+        with self._fit_lock:
+            result = self.fitter.result()
+        self._draw_result(result)
+        self._append_status(f"{word} · {result.verdict}")
 
     @property
     def running(self) -> bool:
@@ -252,13 +261,13 @@ class Explorer(widgets.VBox):
             while not self._stop_event.is_set():
                 self._advance()
                 if self.fitter.all_dead:
-                    self._set_status(f"diverged at step {self.fitter.step}: lower the learning rate and Reset")
+                    self._set_status(f"diverged at step {self.fitter.step}: check the data and Reset")
                     break
-                if self.fitter.step >= self._target_step:
-                    self._append_status("done")
+                if self.fitter.step >= self._target_step or self.fitter.finished:
+                    self._finish("done")
                     break
             else:
-                self._append_status("stopped")
+                self._finish("stopped")
         except Exception as exc:  # shown in the Output widget, the worker ends
             self.errors.report(exc, "fit worker")
         finally:

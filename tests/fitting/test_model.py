@@ -218,12 +218,13 @@ def test_vmap_over_states_equals_loop():
 
 
 def test_batched_init_is_vmapped_init_params():
-    # documented: batched_init = init_params vmapped (jitted) over a batch of keys
+    # documented: batched_init = init_params vmapped (jitted) over keys and paired/weak starts
     spec = SPECS[0]  # the smallest graph: cheapest to compile
     keys = jax.random.split(jax.random.key(7), 3)
-    states = batched_init(spec)(keys)
+    paired = jnp.asarray([True, False, True])
+    states = batched_init(spec)(keys, paired)
     for i in range(3):
-        ref = init_params(spec, keys[i])
+        ref = init_params(spec, keys[i], paired_start=bool(paired[i]))
         for a, b in zip(jax.tree.leaves(states), jax.tree.leaves(ref), strict=True):
             # same random bits; jit may reorder the float32 arithmetic of the
             # initialisers: a few ulp

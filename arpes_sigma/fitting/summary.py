@@ -1,0 +1,191 @@
+"""From a fitted state to a :class:`FitResult`: best restarts, evidence for pairing, error bars, cancellation.
+
+* The reported curves are those of the **best paired restart** (the lowest
+  ½‖r‖², i.e. the maximum a posteriori point), not an average of restarts —
+  an average of different optima is a curve no model produced.
+* ``*_std``: statistical errors from the Laplace approximation at that point
+  (:mod:`arpes_sigma.fitting.evidence`), propagated to Σ11, W and Σ_tot by
+  linearisation. They say how well the data (with the priors) pin the curves
+  down near that optimum.
+* ``*_spread``: the standard deviation of the curves over the paired restarts
+  that reached a comparable fit (χ²_red within ``ACCEPT_RATIO`` of the best).
+  It shows how far the data leave the decomposition non-unique *within this
+  model* (other optima). Neither covers systematic errors (wrong ε_k,
+  resolution or temperature).
+* The **cancellation ratio** |Im Σ_tot(k_F, ω_W)| / |Im Σ11(ω_W)| at the
+  occupied-side peak ω_W of |Im W|, at the EDC closest to k_F: 0 when the Σ11
+  peak is cancelled completely in what the spectrum shows (a rank-one hidden
+  fermion), 1 when nothing cancels.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..model import ModelSpec, floor, gap, n_params, poles
+from ..physics import sigma_total
+from .engine import Evaluation
+from .evidence import SUPPORT_THRESHOLD, laplace, self_energy_std
+from .result import FitResult
+
+if TYPE_CHECKING:
+    from .fitter import Fitter
+
+__all__ = ["ACCEPT_RATIO", "OCCUPIED_BELOW", "cancellation_ratio", "summarise"]
+
+#: Paired restarts whose χ²_red is within this factor of the best enter the spread.
+ACCEPT_RATIO = 1.25
+#: Energies below this (eV) count as the occupied side for peak searches
+#: (keeps the Fermi-cut, resolution-smeared region at E_F out).
+OCCUPIED_BELOW = -0.005
+
+
+def _x64(tree: Any) -> Any:
+    return jax.tree.map(lambda x: jnp.asarray(np.asarray(x), dtype=jnp.float64)
+                        if np.issubdtype(np.asarray(x).dtype, np.floating) else x, tree)
+
+
+def cancellation_ratio(omega: np.ndarray, eps_k: np.ndarray, s11: np.ndarray, w: np.ndarray,
+                       stot: np.ndarray) -> tuple[float, float]:
+    """(ratio, ω_W): |Im Σ_tot(k_F, ω_W)| / |Im Σ11(ω_W)| at the occupied peak ω_W (eV) of |Im W|.
+
+    ``stot`` is (K, E); k_F is the EDC with the smallest |ε_k|. NaN when there
+    is no occupied energy or Σ11 vanishes there.
+    """
+    occ = np.asarray(omega) < OCCUPIED_BELOW
+    if not occ.any():
+        return float("nan"), float("nan")
+    i = int(np.flatnonzero(occ)[np.argmax(np.abs(np.imag(w))[occ])])
+    ik = int(np.argmin(np.abs(eps_k)))
+    den = abs(float(np.imag(s11[i])))
+    ratio = abs(float(np.imag(stot[ik, i]))) / den if den > 0 else float("nan")
+    return ratio, float(omega[i])
+
+
+def _laplace64(fitter: Fitter, noise_scale: float) -> Any:
+    with jax.enable_x64(True):
+        lap = laplace(_x64(fitter.state.params), _x64(fitter.state.pairing), noise_scale,
+                      fitter.config.model_spec(), _x64(fitter.problem), _x64(fitter.settings))
+        return jax.tree.map(np.asarray, lap)
+
+
+def _std64(fitter: Fitter, ib: int, cov: np.ndarray) -> dict[str, np.ndarray]:
+    best = jax.tree.map(lambda x: x[ib], fitter.state.params)
+    with jax.enable_x64(True):
+        return self_energy_std(_x64(best), jnp.asarray(cov), fitter.config.model_spec(), _x64(fitter.problem))
+
+
+def _best(values: np.ndarray, members: np.ndarray) -> int:
+    v = np.where(members & np.isfinite(values), values, np.inf)
+    return int(np.argmin(v))
+
+
+def _pole_params(params: Any, spec: ModelSpec, sign: float) -> dict[str, Any]:
+    del spec
+    v, lev, d, gam, c = (np.asarray(a).tolist() for a in poles(params))
+    return {
+        "V": v,
+        "eps_f": lev,
+        "D": (sign * np.asarray(d)).tolist(),
+        "gamma": gam,
+        "coherence": c,
+        "static_gap": float(sign * gap(params)),
+        "gamma0": float(floor(params)),
+    }
+
+
+def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors: bool) -> FitResult:
+    """The :class:`FitResult` of a Fitter's current state (see the module docstring)."""
+    c = fitter.config
+    r = c.restarts
+    spec = c.model_spec()
+    omega = np.asarray(fitter.problem.omega)
+    eps = np.asarray(fitter.problem.eps)
+    mask = np.asarray(fitter.settings.mask)
+    n_k = eps.size
+    cost = np.asarray(fitter.state.cost)
+    paired = np.arange(2 * r) < r
+    ib, inn = _best(cost, paired), _best(cost, ~paired)
+
+    # gauge: W -> -W leaves every observable unchanged; fix Re W(0) >= 0 per restart
+    i0 = int(np.argmin(np.abs(omega)))
+    flip = np.where(ev.w[:, i0].real < 0, -1.0, 1.0)
+    s11, s22, w = ev.s11, ev.s22, ev.w * flip[:, None]
+    stot = np.asarray(sigma_total(omega, eps[None, :, None], s11[:, None, :], s22[:, None, :], w[:, None, :]))
+
+    n = float(mask.sum()) * n_k
+    lap = _laplace64(fitter, 1.0) if errors else None
+    p_eff = np.asarray(lap.p_eff) if lap is not None else np.full(2 * r, float(n_params(spec)))
+    chi2r = ev.chi2 / np.maximum(n - p_eff - 2 * n_k, 1.0)
+    noise_scale = max(1.0, float(chi2r[ib])) if np.isfinite(chi2r[ib]) else 1.0
+    if lap is not None and noise_scale > 1.0:
+        lap = _laplace64(fitter, noise_scale)
+
+    evidence = {"pairing_evidence": float("nan"), "log_evidence_paired": float("nan"),
+                "log_evidence_normal": float("nan"), "noise_scale": noise_scale, "computed": lap is not None}
+    std = None
+    if lap is not None:
+        good = np.asarray(lap.ok) & np.isfinite(np.asarray(lap.log_evidence))
+        logz = np.where(good, np.asarray(lap.log_evidence), -np.inf)
+        zp, zn = float(np.max(logz[paired])), float(np.max(logz[~paired]))
+        evidence.update(log_evidence_paired=zp, log_evidence_normal=zn)
+        if np.isfinite(zp) and np.isfinite(zn):
+            evidence["pairing_evidence"] = zp - zn
+        if good[ib]:
+            std = _std64(fitter, ib, np.asarray(lap.cov)[ib])
+    supported = bool(np.isfinite(evidence["pairing_evidence"]) and evidence["pairing_evidence"] > SUPPORT_THRESHOLD)
+
+    accepted = paired & np.isfinite(chi2r) & (chi2r <= ACCEPT_RATIO * chi2r[ib])
+
+    def spread(x: np.ndarray) -> np.ndarray | None:
+        xa = x[accepted]
+        if len(xa) < 2:
+            return None
+        return np.std(xa.real, axis=0) + 1j * np.std(xa.imag, axis=0)
+
+    ratio, omega_w = cancellation_ratio(omega, eps, s11[ib], w[ib], stot[ib])
+    best = jax.tree.map(lambda x: x[ib], fitter.state.params)
+    base = {"normal_only": float(chi2r[inn])}
+    base.update(baselines or {})
+    return FitResult(
+        omega=omega,
+        eps_k=eps,
+        k=np.asarray(fitter.info.k),
+        momentum_dim=fitter.info.momentum_dim,
+        sigma_normal=s11[ib],
+        sigma_anomalous=w[ib],
+        sigma_total=stot[ib],
+        sigma_normal_std=None if std is None else std["sigma_normal"],
+        sigma_anomalous_std=None if std is None else std["sigma_anomalous"],
+        sigma_total_std=None if std is None else std["sigma_total"],
+        sigma_normal_spread=spread(s11),
+        sigma_anomalous_spread=spread(w),
+        sigma_total_spread=spread(stot),
+        sigma_normal_unpaired=s11[inn],
+        intensity=np.asarray(fitter.problem.intensity),
+        model_intensity=ev.fitted[ib],
+        model_intensity_unpaired=ev.fitted[inn],
+        window_mask=mask,
+        chi2_reduced=float(chi2r[ib]),
+        chi2_restarts=chi2r,
+        accepted=accepted,
+        p_eff=float(p_eff[ib]),
+        pairing_evidence=evidence["pairing_evidence"],
+        pairing_supported=supported,
+        evidence=evidence,
+        cancellation_ratio=ratio,
+        cancellation_energy=omega_w,
+        loss_history=np.asarray(fitter.history) if fitter.history else np.zeros((0, 2 * r)),
+        steps=fitter.step,
+        converged=int(np.sum(np.asarray(fitter.state.done))),
+        seed=c.seed,
+        status=fitter.status,
+        config=c,
+        baselines=base,
+        params=_pole_params(best, spec, float(flip[ib])),
+        attrs=fitter.info.attrs,
+    )
