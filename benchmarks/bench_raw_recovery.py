@@ -64,7 +64,8 @@ def _score(result, truth_omega, t11, tw):
     return {"chi2_reduced": float(result.chi2_reduced), "baselines": dict(result.baselines),
             "sigma11_peak_meV": [1e3 * e11, 1e3 * te11], "sigma11_height": [h11, th11],
             "w_peak_meV": [1e3 * ew, 1e3 * tew], "w_height": [hw, thw],
-            "im_sigma11_rel_l2": rel(result.sigma_normal.imag, s11), "im_w_rel_l2": rel(result.sigma_anomalous.imag, sw)}
+            "im_sigma11_rel_l2": rel(result.sigma_normal.imag, s11),
+            "im_w_rel_l2": rel(result.sigma_anomalous.imag, sw)}
 
 
 def main(folder: str) -> dict:
@@ -85,7 +86,8 @@ def main(folder: str) -> dict:
         cut = arpes_sigma.prepare(arpes_sigma.read(paths["cut"]), cal, band="bi2212", geometry=DEFAULT_GEOMETRY)
         a = t["alpha"].values
         if name == "raw_dark_only":
-            out["fermi_level_max_err_meV"] = 1e3 * float(np.max(np.abs(cal.fermi_level(a) - t["fermi_level"].values)))
+            ef_err = cal.fermi_level(a) - t["fermi_level"].values
+            out["fermi_level_max_err_meV"] = 1e3 * float(np.max(np.abs(ef_err)))
             out["fwhm_rel_err"] = abs(cal.energy_resolution - t.attrs["energy_resolution"]) / t.attrs[
                 "energy_resolution"]
             eps_true = np.interp(cut["alpha"].values, a, t["eps_k"].values)
