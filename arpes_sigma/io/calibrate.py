@@ -244,23 +244,33 @@ def calibrate(gold: Any, temperature: float, *, degree: int = 2, energy_window: 
 
     import erlab.analysis.gold as erlab_gold
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rough = erlab_gold.quick_fit(gold, eV_range=(centre - half, centre + half), temp=t, resolution=0.02)
-    coeff = rough.modelfit_coefficients
-    centre = float(coeff.sel(param="center"))
-    res0 = float(np.clip(coeff.sel(param="resolution"), 0.002, 0.1))
-
-    ang, cen, err = _fit_edges(gold, t, centre, half, res0, n_bins)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rough = erlab_gold.quick_fit(gold, eV_range=(centre - half, centre + half), temp=t, resolution=0.02)
+        coeff = rough.modelfit_coefficients
+        centre = float(coeff.sel(param="center"))
+        res0 = float(np.clip(coeff.sel(param="resolution"), 0.002, 0.1))
+        ang, cen, err = _fit_edges(gold, t, centre, half, res0, n_bins)
+    except ArpesDataError:
+        raise
+    except Exception as exc:  # lmfit/ERLabPy failure on a pathological edge
+        raise ArpesDataError(
+            f"{source}: the Fermi-edge fits failed ({describe(exc)}); check the gold spectrum and the temperature"
+        ) from None
     if ang.size < degree + 2:
         raise ArpesDataError(
             f"{source}: only {ang.size} angle bins gave a Fermi-edge fit (need {degree + 2}); the gold is too "
             f"noisy or its edge is not in every angle, sum more sweeps or lower degree=")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        poly = erlab_gold.poly_from_edge(
-            xr.DataArray(cen, dims="alpha", coords={"alpha": ang}), weights=1.0 / err, degree=degree)
-    coefs = tuple(float(poly.modelfit_coefficients.sel(param=f"c{i}")) for i in range(degree + 1))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            poly = erlab_gold.poly_from_edge(
+                xr.DataArray(cen, dims="alpha", coords={"alpha": ang}), weights=1.0 / err, degree=degree)
+        coefs = tuple(float(poly.modelfit_coefficients.sel(param=f"c{i}")) for i in range(degree + 1))
+    except Exception as exc:
+        raise ArpesDataError(f"{source}: the polynomial through the edges failed ({describe(exc)}); lower degree="
+                             ) from None
     fermi_rms = float(np.sqrt(np.mean((np.polynomial.polynomial.polyval(ang, coefs) - cen) ** 2)))
     angle_range = (float(ang.min()), float(ang.max()))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import struct
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -140,3 +142,15 @@ def test_load_points_a_raw_file_to_the_raw_path(tmp_path):
     msg = str(info.value)
     for w in ("kinetic", "arpes_sigma.read", "arpes_sigma.calibrate", "arpes_sigma.prepare", "arpes-sigma prepare"):
         assert w in msg
+
+
+def test_io_imports_no_jax():
+    """Reading, calibrating, preparing and validating never import JAX (nor Flax, optax)."""
+    code = ("import sys, importlib, pkgutil, arpes_sigma.io as io\n"
+            "for m in pkgutil.iter_modules(io.__path__): importlib.import_module('arpes_sigma.io.' + m.name)\n"
+            "import arpes_sigma; arpes_sigma.read, arpes_sigma.calibrate, arpes_sigma.prepare, arpes_sigma.validate\n"
+            "import arpes_sigma.datasets, arpes_sigma.physics.band, arpes_sigma.cli.main\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib', 'flax', 'optax')]\n"
+            "assert not bad, bad[:5]\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1500:]
