@@ -154,3 +154,10 @@ def test_io_imports_no_jax():
             "assert not bad, bad[:5]\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-1500:]
+
+
+def test_load_points_an_ses_text_export_to_the_raw_path(raw_files):
+    with pytest.raises(ArpesDataError) as info:
+        arpes_sigma.load(raw_files["cut"])
+    msg = str(info.value)
+    assert "raw SES text export" in msg and "arpes-sigma fit RAW --gold GOLD" in msg and "\n" not in msg
