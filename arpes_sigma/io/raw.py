@@ -187,7 +187,10 @@ def read(path: str | os.PathLike, *, region: int | str | None = None, beta: floa
 
 
 def require_raw(raw: Any, what: str = "raw") -> xr.DataArray:
-    """Check that ``raw`` is a raw cut (dims ``alpha``, ``eV`` kinetic; attr ``hv``) or raise one line."""
+    """Check that ``raw`` is a raw cut (dims ``alpha``, ``eV`` kinetic; attr ``hv``) or raise one line.
+
+    Returns it with dims ``("alpha", "eV")`` and the angles ascending (columns reordered, values untouched).
+    """
     if not isinstance(raw, xr.DataArray):
         raise ArpesDataError(
             f"the {what} spectrum must be an xarray.DataArray from arpes_sigma.read, got {type(raw).__name__}")
@@ -214,4 +217,10 @@ def require_raw(raw: Any, what: str = "raw") -> xr.DataArray:
         raise ArpesDataError(
             f"the {what} spectrum's energies ({e.min():.3g} … {e.max():.3g} eV) are not kinetic energies; "
             f"it is already prepared (use arpes_sigma.fit on it) or on the binding scale")
-    return raw.transpose("alpha", "eV")
+    raw = raw.transpose("alpha", "eV")
+    a = np.asarray(raw["alpha"].values, dtype=float)
+    if a.size > 1 and not np.all(np.diff(a) > 0):
+        if np.unique(a).size != a.size:
+            raise ArpesDataError(f"the {what} spectrum has repeated angles; it is not one cut")
+        raw = raw.sortby("alpha")
+    return raw

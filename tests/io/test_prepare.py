@@ -150,3 +150,9 @@ def test_given_eps_and_centre(raw, calibration):
     cut = prepare(raw, calibration, n_edcs=7, eps_k=eps, k_center=-0.17, geometry=CutGeometry(0, 0))
     np.testing.assert_array_equal(cut["eps_k"].values, eps)
     assert cut.attrs["eps_k_source"] == "given" and abs(cut["k"].values[3] + 0.17) < 0.01
+
+
+def test_descending_angles_give_the_same_cut(raw, calibration, cut_band):
+    flipped = raw.isel(alpha=slice(None, None, -1))
+    again = prepare(flipped, calibration, band="bi2212", geometry=DEFAULT_GEOMETRY)
+    xr.testing.assert_identical(again, cut_band)
