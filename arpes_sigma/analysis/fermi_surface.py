@@ -15,6 +15,10 @@ over ``cut`` (and the stacked input it was fitted from) to
     the normal-only baseline fitted, ½ (χ²_normal − χ²_paired) × N — the
     log-likelihood ratio in nats (an upper bound on the log evidence: no
     Occam factor); NaN without a baseline;
+``describes_data``
+    1 where the fit describes its cut (:func:`arpes_sigma.analysis.quality.residual_quality`
+    against the cut's measured noise: χ²_red ≤ 3, no structure along energy),
+    0 where its numbers are not to be read;
 ``fs_angle``
     the Fermi-surface angle of the cut (degrees, 0 antinode … 45 node) when
     its geometry is known; the x coordinate is the file order otherwise.
@@ -26,6 +30,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ArpesDataError
+from .quality import CHI2_MAX, residual_quality
 
 __all__ = ["fermi_surface_summary"]
 
@@ -54,7 +59,9 @@ def fermi_surface_summary(result: xr.Dataset, cuts: xr.DataArray | None = None, 
     -------
     xarray.Dataset
         dim ``cut``: ``gap``, ``w0`` (eV), ``pairing_evidence`` (nats),
-        ``chi2_reduced``, ``fs_angle`` (deg), ``status``, ``source_file``.
+        ``chi2_reduced`` (the fit's own), ``chi2_measured_noise``,
+        ``residual_correlation``, ``describes_data``, ``fs_angle`` (deg),
+        ``status``, ``source_file``.
     """
     if "cut" not in result.dims:
         raise ArpesDataError("the result has no 'cut' dimension; pass the result of fit-many over several cuts")
@@ -80,12 +87,25 @@ def fermi_surface_summary(result: xr.Dataset, cuts: xr.DataArray | None = None, 
     files = cuts["source_file"].values if cuts is not None and "source_file" in cuts.coords \
         else np.array([""] * n_cut, dtype=object)
     status = result["status"].values if "status" in result else np.array(["ok"] * n_cut, dtype=object)
+    chi2_noise, corr, describes = np.full(n_cut, np.nan), np.full(n_cut, np.nan), np.zeros(n_cut, dtype=np.int8)
+    if cuts is not None and "noise_sigma" in cuts.coords and "residual" in result and "window" in result:
+        for i in range(n_cut):
+            res = np.asarray(result["residual"].values[i], dtype=float)
+            if not np.all(np.isfinite(res)):
+                continue
+            q = residual_quality(res, cuts["noise_sigma"].values[i], np.asarray(result["window"].values[i], bool))
+            chi2_noise[i], corr[i], describes[i] = q.chi2_reduced, q.correlation, int(q.describes_data)
+    else:  # no measured noise: the fit's own χ² decides
+        describes = (np.asarray(_per_cut(result, "chi2_reduced")) <= CHI2_MAX).astype(np.int8)
     return xr.Dataset(
         {
             "gap": ("cut", gap, {"units": "eV", "long_name": "|Re W(0)| / (1 - dReSigma11/domega)"}),
             "w0": ("cut", w0, {"units": "eV", "long_name": "Re W(0)"}),
             "pairing_evidence": ("cut", evidence, {"units": "nats"}),
             "chi2_reduced": ("cut", _per_cut(result, "chi2_reduced")),
+            "chi2_measured_noise": ("cut", chi2_noise, {"long_name": "chi2_red against the prepared noise_sigma"}),
+            "residual_correlation": ("cut", corr, {"long_name": "lag-1 correlation of the residual along energy"}),
+            "describes_data": ("cut", describes, {"long_name": "1: the fit describes the data (fit_quality)"}),
             "fs_angle": ("cut", angle, {"units": "deg", "long_name": "Fermi-surface angle (0 antinode, 45 node)"}),
             "status": ("cut", np.asarray(status, dtype=object)),
             "source_file": ("cut", np.asarray(files, dtype=object)),

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CHI2_MAX", "CORRELATION_MAX", "FitQuality", "fit_quality"]
+__all__ = ["CHI2_MAX", "CORRELATION_MAX", "FitQuality", "fit_quality", "residual_quality"]
 
 #: χ²_red above this (against the measured noise) means the model misses the data.
 CHI2_MAX = 3.0
@@ -57,18 +57,27 @@ def fit_quality(result: Any, noise_sigma: Any = None) -> FitQuality:
     -------
     FitQuality
     """
+    data = np.asarray(result.intensity, dtype=float)
+    return residual_quality(data - np.asarray(result.model_intensity, dtype=float), noise_sigma,
+                            np.asarray(result.window_mask, dtype=bool), data=data)
+
+
+def residual_quality(residual: Any, noise_sigma: Any, mask: Any, *, data: Any = None) -> FitQuality:
+    """:class:`FitQuality` of a residual (K, E) against the noise (K, E) inside the energy ``mask`` (E,).
+
+    Without ``noise_sigma`` one level is estimated from ``data`` (second differences along energy).
+    """
     from ..io.noise import estimate_noise
 
-    data = np.asarray(result.intensity, dtype=float)
-    model = np.asarray(result.model_intensity, dtype=float)
-    mask = np.asarray(result.window_mask, dtype=bool)
+    res = np.atleast_2d(np.asarray(residual, dtype=float))
+    mask = np.asarray(mask, dtype=bool)
     if noise_sigma is None:
-        sigma = np.full(data.shape, estimate_noise(data))
+        sigma = np.full(res.shape, estimate_noise(res if data is None else data))
         noise = "one level from second differences"
     else:
-        sigma = np.broadcast_to(np.asarray(noise_sigma, dtype=float), data.shape)
+        sigma = np.broadcast_to(np.asarray(noise_sigma, dtype=float), res.shape)
         noise = "per point (noise_sigma)"
-    r = ((data - model) / sigma)[:, mask]
+    r = (res / sigma)[:, mask]
     chi2 = float(np.mean(r**2))
     a, b = r[:, :-1].ravel(), r[:, 1:].ravel()
     corr = float(np.corrcoef(a, b)[0, 1]) if a.size > 2 and np.std(a) > 0 and np.std(b) > 0 else 0.0

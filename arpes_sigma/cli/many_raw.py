@@ -110,8 +110,13 @@ def run_raw(args: argparse.Namespace) -> int:
         s = summary.isel(cut=i)
         name = Path(str(s["source_file"].values)).name
         where = f"FS angle {float(s['fs_angle']):.1f} deg" if math.isfinite(float(s["fs_angle"])) else f"cut {i}"
-        lines.append(f"  {name} ({where}): gap {1e3 * float(s['gap']):.1f} meV, W(0) {1e3 * float(s['w0']):+.1f} meV, "
-                     f"evidence {float(s['pairing_evidence']):.1f}, chi2_red {float(s['chi2_reduced']):.2f}, "
-                     f"{s['status'].values}")
+        if int(s["describes_data"]):
+            lines.append(f"  {name} ({where}): gap {1e3 * float(s['gap']):.1f} meV, W(0) "
+                         f"{1e3 * float(s['w0']):+.1f} meV, evidence {float(s['pairing_evidence']):.1f}, "
+                         f"chi2_red {float(s['chi2_measured_noise']):.2f} (measured noise), {s['status'].values}")
+        else:
+            lines.append(f"  {name} ({where}): warning: the fit does not describe the data (chi2_red "
+                         f"{float(s['chi2_measured_noise']):.2f} against the measured noise, residual correlation "
+                         f"{float(s['residual_correlation']):+.2f}); no gap or verdict, {s['status'].values}")
     print("\n".join(lines))
     return 0 if a["n_failed"] == 0 else 1

@@ -17,8 +17,9 @@ def fermi_surface_figure(summary: Any, *, fig: Figure | None = None) -> tuple[Fi
 
     The x axis is the Fermi-surface angle (0° antinode … 45° node) when every
     cut's geometry is known, the file order otherwise. Cuts whose fit failed
-    are left out; cuts whose fit does not describe the data (χ²_red > 3) are
-    drawn hollow.
+    are left out; cuts whose fit does not describe the data (``describes_data``
+    = 0: χ²_red > 3 against the measured noise, or a structured residual) are
+    drawn hollow, not joined.
 
     Parameters
     ----------
@@ -31,7 +32,10 @@ def fermi_surface_figure(summary: Any, *, fig: Figure | None = None) -> tuple[Fi
     use_angle = bool(np.all(np.isfinite(angle)))
     x = angle if use_angle else np.arange(summary.sizes["cut"])
     ok = np.asarray([str(s) == "ok" for s in summary["status"].values])
-    good = ok & (np.asarray(summary["chi2_reduced"].values, dtype=float) <= 3.0)
+    if "describes_data" in summary:
+        good = ok & np.asarray(summary["describes_data"].values, dtype=bool)
+    else:
+        good = ok & (np.asarray(summary["chi2_reduced"].values, dtype=float) <= 3.0)
     art: dict = {"axes": axes}
     panels = (("gap", 1e3, "gap |W(0)|/Z (meV)", COLORS["anomalous"]),
               ("w0", 1e3, "Re W(0) (meV)", COLORS["anomalous"]),
@@ -39,7 +43,8 @@ def fermi_surface_figure(summary: Any, *, fig: Figure | None = None) -> tuple[Fi
     for ax, (name, scale, label, color) in zip(axes, panels, strict=True):
         y = np.asarray(summary[name].values, dtype=float) * scale
         art[name] = ax.plot(x[good], y[good], "o-", color=color, ms=5)
-        ax.plot(x[ok & ~good], y[ok & ~good], "o", mfc="none", color=color, ms=6, label="χ²_red > 3")
+        ax.plot(x[ok & ~good], y[ok & ~good], "o", mfc="none", color=color, ms=6,
+                label="fit does not describe the data")
         if name == "pairing_evidence":
             ax.axhline(0, color="0.6", lw=0.8)
             if not np.any(np.isfinite(y)):

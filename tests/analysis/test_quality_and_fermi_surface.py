@@ -59,3 +59,22 @@ def test_fermi_surface_summary():
     assert list(s["fs_angle"].values) == [40.0, 20.0, 5.0]
     no_baseline = fermi_surface_summary(ds.drop_vars("chi2_reduced_normal_only"))
     assert np.all(np.isnan(no_baseline["pairing_evidence"].values))
+
+
+def test_fermi_surface_summary_judges_each_cut_against_its_measured_noise():
+    rng = np.random.default_rng(3)
+    shape = (2, 11, OMEGA.size)
+    residual = rng.standard_normal(shape) * 2.0
+    residual[1] += 6.0 * np.sin(OMEGA / 0.02)  # structure left in the second cut
+    ds = xr.Dataset(
+        {"re_sigma_normal": (("cut", "eV"), np.zeros((2, OMEGA.size))),
+         "re_sigma_anomalous": (("cut", "eV"), np.full((2, OMEGA.size), 0.02)),
+         "residual": (("cut", "k", "eV"), residual), "window": (("cut", "eV"), np.ones((2, OMEGA.size), np.int8)),
+         "chi2_reduced": ("cut", [1.0, 1.0])},
+        coords={"cut": [0, 1], "eV": OMEGA})
+    cuts = xr.DataArray(np.zeros(shape), dims=("cut", "k", "eV"),
+                        coords={"noise_sigma": (("cut", "k", "eV"), np.full(shape, 2.0))})
+    s = fermi_surface_summary(ds, cuts)
+    assert list(s["describes_data"].values) == [1, 0]
+    assert s["chi2_measured_noise"].values[0] == pytest.approx(1.0, abs=0.1)
+    assert s["residual_correlation"].values[1] > 0.3

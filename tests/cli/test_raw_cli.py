@@ -151,6 +151,7 @@ def test_fit_many_over_files(tmp_path, capsys):
     assert summary.sizes["cut"] == 2 and np.all(np.isfinite(summary["fs_angle"].values))
     assert summary["fs_angle"].values[0] > summary["fs_angle"].values[1]  # kx0 = 0.4π is nearer the node
     assert list(summary["status"].values) == ["ok", "ok"] and np.all(np.isfinite(summary["gap"].values))
+    assert np.all(np.isfinite(summary["chi2_measured_noise"].values))  # each cut judged against its own noise
     assert "cut0.txt" in capsys.readouterr().out
     stack = xr.load_dataarray(out / "cuts.nc", engine="h5netcdf")
     assert stack.dims == ("cut", "k", "eV") and stack["k_parallel"].dims == ("cut", "k")
