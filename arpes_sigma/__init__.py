@@ -25,6 +25,11 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "load": ("arpes_sigma.io.readers", "load"),
+    "read": ("arpes_sigma.io.raw", "read"),
+    "calibrate": ("arpes_sigma.io.calibrate", "calibrate"),
+    "Calibration": ("arpes_sigma.io.calibrate", "Calibration"),
+    "prepare": ("arpes_sigma.io.prepare", "prepare"),
+    "CutGeometry": ("arpes_sigma.physics.band", "CutGeometry"),
     "validate": ("arpes_sigma.io.contract", "validate"),
     "edc": ("arpes_sigma.io.contract", "edc"),
     "fit": ("arpes_sigma.fitting.fitter", "fit"),
@@ -37,7 +42,7 @@ _LAZY = {
 }
 
 _SUBPACKAGES = {
-    "accessor", "analysis", "cli", "fitting", "io", "many", "model", "physics", "plotting", "synthetic",
+    "accessor", "analysis", "cli", "datasets", "fitting", "io", "many", "model", "physics", "plotting", "synthetic",
     "thermal", "widgets",
 }
 

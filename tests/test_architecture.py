@@ -5,7 +5,7 @@ functions, so a cycle hidden by a deferred import is still a cycle.
 
 Layers (lower may never import higher)::
 
-    errors → physics → model → io → synthetic → fitting → {many, analysis, plotting} → {widgets, cli}
+    errors → physics → model → io (and datasets) → synthetic → fitting → {many, analysis, plotting} → {widgets, cli}
 
 ``thermal`` is a capability of its own: it may use ``errors`` and ``io``;
 ``plotting.thermal``, ``widgets.thermal_panel`` and ``cli.thermal`` sit on it.
@@ -27,6 +27,7 @@ RANK = {
     "physics": 1,
     "model": 2,
     "io": 3,
+    "datasets": 3,
     "thermal": 3,
     "synthetic": 4,
     "fitting": 5,

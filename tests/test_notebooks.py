@@ -13,7 +13,7 @@ nbformat = pytest.importorskip("nbformat")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "tests" / "browser_app").glob("*.ipynb"))
-FITTING = ("01_quickstart.ipynb", "03_your_data.ipynb")
+FITTING = ("01_quickstart.ipynb", "03_your_data.ipynb", "05_real_measurement.ipynb")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

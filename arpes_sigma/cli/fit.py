@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .options import Progress, add_fit_options, check_output, config_from
+from .prepare import add_raw_options, describe_cut, prepare_from, uses_raw
 
 __all__ = ["cmd_demo", "cmd_fit", "register"]
 
@@ -32,7 +33,7 @@ def _run_fit(data: Any, config: Any, quiet: bool, desc: str) -> Any:
         bar.close()
 
 
-def _report(result: Any, out: str, figure: str | None) -> None:
+def _report(result: Any, out: str, figure: str | None, quality: Any = None) -> None:
     lines = [f"result: {out}"]
     if figure:
         lines.append(f"figure: {figure}")
@@ -49,32 +50,54 @@ def _report(result: Any, out: str, figure: str | None) -> None:
         )
     else:
         lines.append(f"restarts: {n_acc} of {result.config.restarts} paired fits reached the best chi2 (no spread)")
-    lines.append(result.verdict)
+    if quality is not None and not quality.describes_data:
+        lines.append(f"warning: {quality.message}")  # in place of a verdict
+    else:
+        if quality is not None:
+            lines.append(quality.message)
+        lines.append(result.verdict)
     print("\n".join(lines))
 
 
-def _write_figure(result: Any, path: str, truth: Any = None) -> None:
+def _write_figure(result: Any, path: str, truth: Any = None, quality: Any = None) -> None:
     from ..plotting import result_figure, save_figure
 
-    fig, _ = result_figure(result, truth=truth)
+    fig, _ = result_figure(result, truth=truth, quality=quality)
     save_figure(fig, path)
 
 
-def cmd_fit(args: argparse.Namespace) -> int:
-    """Run ``arpes-sigma fit``."""
-    from ..io.readers import load
+def _quality(result: Any, data: Any) -> Any:
+    from ..analysis.quality import fit_quality
 
-    out = check_output(args.out, inputs=(args.input,))
+    noise = data["noise_sigma"].values if "noise_sigma" in data.coords and data["noise_sigma"].ndim == 2 else None
+    return fit_quality(result, noise)
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    """Run ``arpes-sigma fit``: a fit-ready file, or a raw file with ``--gold`` (read → calibrate → prepare → fit)."""
+    inputs = tuple(p for p in (args.input, getattr(args, "gold", None)) if p)
+    out = check_output(args.out, inputs=inputs)
     fig_path = None
     if args.figure:
-        fig_path = check_output(args.figure, inputs=(args.input,), suffixes=(".png", ".pdf", ".svg"))
+        fig_path = check_output(args.figure, inputs=inputs, suffixes=(".png", ".pdf", ".svg"))
     config = config_from(args)
-    data = load(args.input, sample_temp=args.temperature, energy_resolution=args.resolution)
+    prep_lines: list[str] = []
+    if uses_raw(args):
+        data, _calibration = prepare_from(args, args.input)
+        prep_lines = describe_cut(data)
+    else:
+        from ..io.readers import load
+
+        data = load(args.input, sample_temp=args.temperature, energy_resolution=args.resolution)
+    if not args.quiet:
+        for line in prep_lines:
+            print(line, file=sys.stderr)
     result = _run_fit(data, config, args.quiet, "fit")
-    result.save(out, protect=[args.input])
+    quality = _quality(result, data)
+    result.save(out, protect=list(inputs))
     if fig_path:
-        _write_figure(result, fig_path)
-    _report(result, out, fig_path)
+        _write_figure(result, fig_path, quality=quality)
+    _report(result, out, fig_path, quality)
     return 0
 
 
@@ -109,11 +132,17 @@ def register(sub: Any) -> None:
     add_fit_options(p)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("fit", help="fit one ARPES cut (.nc/.h5/.ibw/.pxt/.txt/.csv/.dat)")
+    p = sub.add_parser(
+        "fit", help="fit one ARPES cut: a fit-ready file (.nc/.h5/.ibw/.pxt/.txt/.csv/.dat) or a raw one with --gold",
+        description="Fit one cut. A fit-ready file (energies from E_F, momentum axis, eps_k) is fitted as it is; "
+                    "a raw analyser file (kinetic energy x angle) with --gold GOLD --temperature T is read, "
+                    "calibrated on the gold, prepared and fitted.")
     p.add_argument("input")
     p.add_argument("--out", required=True, help="result netCDF file (.nc)")
     p.add_argument("--figure", help="also write a summary figure (.png/.pdf/.svg)")
-    p.add_argument("--temperature", type=float, help="sample temperature, K (if the file lacks it)")
+    p.add_argument("--temperature", type=float,
+                   help="sample temperature, K (if the file lacks it; required with --gold)")
     p.add_argument("--resolution", type=float, help="energy resolution FWHM, eV (if the file lacks it)")
     add_fit_options(p)
+    add_raw_options(p, temperature=False)
     p.set_defaults(func=cmd_fit)

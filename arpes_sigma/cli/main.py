@@ -1,6 +1,7 @@
 """The ``arpes-sigma`` command: a thin shell over the library, one module per subcommand.
 
-Subcommands: ``demo`` and ``fit`` (:mod:`arpes_sigma.cli.fit`), ``fit-many``
+Subcommands: ``demo`` and ``fit`` (:mod:`arpes_sigma.cli.fit`), ``prepare``
+(:mod:`arpes_sigma.cli.prepare`), ``fit-many``
 (:mod:`arpes_sigma.cli.many`), ``thermal`` (:mod:`arpes_sigma.cli.thermal`).
 Bad input exits with status 2 and one line on stderr; no output file is
 written in that case, and the input is never touched. Nothing numerical is
@@ -10,13 +11,16 @@ imported until a subcommand runs, so ``--help`` is fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from ..errors import ArpesDataError, ConfigError
-from . import fit, many, thermal
+from . import fit, many, prepare, thermal
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "clean_warnings", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,9 +31,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     fit.register(sub)
+    prepare.register(sub)
     many.register(sub)
     thermal.register(sub)
     return parser
+
+
+@contextlib.contextmanager
+def clean_warnings() -> Iterator[None]:
+    """Show each of our warnings (UserWarning) once, as one line ``arpes-sigma: warning: ...`` on stderr.
+
+    Python's own format (file, line, source line) and repeats of the same
+    text are for developers; other categories (deprecations in libraries)
+    keep Python's handling.
+    """
+    seen: set[str] = set()
+    previous = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None,
+             line: str | None = None) -> None:
+        if not issubclass(category, UserWarning) or issubclass(category, (DeprecationWarning, FutureWarning)):
+            previous(message, category, filename, lineno, file, line)
+            return
+        text = " ".join(str(message).split())
+        if text not in seen:
+            seen.add(text)
+            print(f"arpes-sigma: warning: {text}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", UserWarning)
+        warnings.showwarning = show
+        yield
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with clean_warnings():
+            return int(args.func(args) or 0)
     except (ArpesDataError, ConfigError) as err:
         print(f"arpes-sigma: error: {err}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from .options import add_fit_options, check_output, config_from
+from .prepare import add_raw_options, uses_raw
 
 __all__ = ["register", "run"]
 
@@ -25,8 +26,12 @@ def register(subparsers: Any) -> None:
             "2 bad input, 130 interrupted."
         ),
     )
-    p.add_argument("input", help="netCDF file with an intensity of dims (sample_temp|cut, k, eV)")
-    p.add_argument("--out", required=True, help="result netCDF file (.nc)")
+    p.add_argument("input", nargs="+",
+                   help="netCDF file with an intensity of dims (sample_temp|cut, k, eV); or, with --gold, raw cuts "
+                        "(one file each: SES .txt/.ibw/.pxt, DA30 .zip)")
+    p.add_argument("--out", required=True,
+                   help="result netCDF file (.nc); with --gold a folder (created) for cuts.nc, result.nc, "
+                        "fermi_surface.nc/.png")
     p.add_argument("--by", choices=("temperature", "cut"), help="dimension to split along (default: the extra one)")
     p.add_argument("--variable", help="data variable to read when the file holds several")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -35,12 +40,29 @@ def register(subparsers: Any) -> None:
     p.add_argument("--batch", type=int, default=1, help="cuts per task, advanced together under jax.vmap (default 1)")
     p.add_argument("--resolution", type=float, help="energy resolution FWHM, eV (if the file lacks it)")
     p.add_argument("--keep-parts", action="store_true", help="keep OUT.parts/ after a successful run")
+    p.add_argument("--geometry", metavar="JSON",
+                   help="with --gold: {file name: [kx0, ky0, direction]} (pi/a, pi/a, degrees) per cut, for eps_k "
+                        "from --band and the Fermi-surface angle")
+    p.add_argument("--no-baselines", action="store_true",
+                   help="with --gold: skip the normal-only baseline (no pairing evidence in the figure)")
     add_fit_options(p, baselines_default=False)
+    add_raw_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``arpes-sigma fit-many``; returns the exit status (0 ok, 1 some cuts failed, 130 interrupted)."""
+    if uses_raw(args):
+        from .many_raw import run_raw
+
+        return run_raw(args)
+    if len(args.input) != 1:
+        raise ConfigError(
+            f"{len(args.input)} inputs: several files are raw cuts and need --gold GOLD --temperature T "
+            f"(or give one netCDF file with a cut/sample_temp dimension)")
+    if getattr(args, "temperature", None) is not None:
+        raise ConfigError("--temperature is for raw cuts with --gold; a series takes its temperatures from the file")
+    args.input = args.input[0]
     out = check_output(args.out, inputs=(args.input,))
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers {args.workers} must be >= 1")

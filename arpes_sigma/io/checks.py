@@ -25,7 +25,10 @@ __all__ = [
     "RES_KEYS",
     "TEMP_KEYS",
     "check_energy",
+    "check_eps_not_placeholder",
+    "check_fermi_level",
     "check_intensity",
+    "check_momentum_units",
     "classify_dims",
     "eps_from",
     "fmt_number",
@@ -204,9 +207,11 @@ def check_energy(da: xr.DataArray, e_dim: str) -> xr.DataArray:
             f"da.assign_coords({e_dim}=da.{e_dim}/1000) or set da.{e_dim}.attrs['units']='meV'")
     if e.min() > _MEV_SPAN_EV:
         raise ArpesDataError(
-            f"energy axis '{e_dim}' runs from {fmt_number(e.min())} to {fmt_number(e.max())} eV (kinetic "
-            f"energies?); subtract the Fermi level, e.g. "
-            f"da.assign_coords({e_dim}=da.{e_dim} - E_F)")
+            f"energy axis '{e_dim}' runs from {fmt_number(e.min())} to {fmt_number(e.max())} eV: kinetic "
+            f"energies of a raw measurement; make it fit-ready against a gold reference with "
+            f"arpes_sigma.prepare(arpes_sigma.read(RAW), arpes_sigma.calibrate(GOLD, T)) or "
+            f"`arpes-sigma prepare RAW --gold GOLD --temperature T --out cut.nc` (energies from E_F, k from angles); "
+            f"if E_F is known, subtract the Fermi level: da.assign_coords({e_dim}=da.{e_dim} - E_F)")
 
     changed = history is not None or coord.dtype != np.float64
     if changed:
@@ -246,7 +251,8 @@ def eps_from(da: xr.DataArray, eps_k: Any, k_dim: str | None) -> xr.DataArray:
     if "eps_k" not in da.coords:
         raise ArpesDataError(
             "no 'eps_k' (bare band energy, eV) coordinate; pass eps_k=... or compute it, "
-            "e.g. with arpes_sigma.data.tight_binding_eps(...)")
+            "e.g. with arpes_sigma.physics.band.bi2212_eps(kx, ky) on the cut (Norman et al. 1995), or prepare "
+            "a raw cut with arpes_sigma.prepare(..., band='bi2212', geometry=...)")
     c = da.coords["eps_k"]
     want = () if k_dim is None else ("k",)
     if c.dims != want:
@@ -295,3 +301,58 @@ def positive_attr(da: xr.DataArray, keys: tuple[str, ...], given: Any, what: str
         raise ArpesDataError(
             f"{what} {src}={fmt_number(x)} must be a positive number; pass {keys[0]}={example} ({unit})")
     return x
+
+
+#: Energies more than this above E_F (eV) are "well above" it for :func:`check_fermi_level`.
+ABOVE_EF_EV = 0.06
+_DEGREE_UNITS = ("deg", "degree", "degrees", "\u00b0")
+
+
+def check_fermi_level(da: xr.DataArray) -> None:
+    """Refuse an E_F that leaves most of the window, or as much intensity as below it, well above E_F."""
+    e = np.asarray(da["eV"].values, dtype=float)
+    above = e > ABOVE_EF_EV
+    frac = float(above.mean())
+    below = (e < -ABOVE_EF_EV) & (e > -ABOVE_EF_EV - 0.2)
+    ratio = 0.0
+    if above.sum() >= 3 and below.sum() >= 3:
+        v = np.asarray(da.values, dtype=float)
+        ratio = float(v[..., above].mean() / max(v[..., below].mean(), 1e-300))
+    if frac > 0.5 or ratio > 0.5:
+        raise ArpesDataError(
+            f"the Fermi level looks wrong: energies run {fmt_number(e.min())} … {fmt_number(e.max())} eV and "
+            f"{frac:.0%} of them (holding {ratio:.0%} of the intensity below E_F) lie more than "
+            f"{int(ABOVE_EF_EV * 1000)} meV above E_F, so the band would sit above E_F; measure E_F on a gold "
+            f"reference (arpes_sigma.calibrate) or fix the subtracted Fermi level")
+
+
+def check_momentum_units(da: xr.DataArray, name: str | None) -> None:
+    """Refuse a momentum axis in degrees: its ``units``, or values beyond ±2π that no k in 1/Å or 1/a reaches.
+
+    A bare index 0, 1, 2, ... (what :func:`validate` assigns to a momentum dim without a coordinate) passes.
+    """
+    if "k" not in da.coords:
+        return
+    c = da.coords["k"]
+    units = str(c.attrs.get("units", "")).strip().lower()
+    try:
+        kmax = float(np.nanmax(np.abs(np.asarray(c.values, dtype=float))))
+    except (TypeError, ValueError):
+        return
+    index = np.array_equal(np.asarray(c.values), np.arange(c.size))  # a bare index, not a momentum
+    if units in _DEGREE_UNITS or (not units and kmax > 2 * np.pi and not index):
+        shown = name or "k"
+        raise ArpesDataError(
+            f"momentum axis '{shown}' holds angles in degrees (up to {fmt_number(kmax)}), not momenta; convert the "
+            f"raw cut with arpes_sigma.prepare(arpes_sigma.read(RAW), arpes_sigma.calibrate(GOLD, T)) "
+            f"(k = 0.5123 sqrt(E_kin/eV) sin(alpha) 1/Angstrom)")
+
+
+def check_eps_not_placeholder(da: xr.DataArray) -> None:
+    """Refuse ε_k ≡ 0 on a cut of several EDCs (a placeholder, not a band)."""
+    v = np.asarray(da.coords["eps_k"].values, dtype=float)
+    if v.size > 1 and not np.any(v):
+        raise ArpesDataError(
+            "eps_k is 0 for every EDC (a placeholder, not a band); give the bare band, e.g. "
+            "arpes_sigma.physics.band.bi2212_eps(kx, ky) along the cut, or prepare the raw cut with "
+            "arpes_sigma.prepare(..., band='bi2212', geometry=...)")

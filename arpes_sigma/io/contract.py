@@ -30,7 +30,10 @@ from .checks import (
     RES_KEYS,
     TEMP_KEYS,
     check_energy,
+    check_eps_not_placeholder,
+    check_fermi_level,
     check_intensity,
+    check_momentum_units,
     classify_dims,
     eps_from,
     fmt_number,
@@ -105,8 +108,15 @@ def validate(da: xr.DataArray, *, eps_k: Any = None, sample_temp: float | None =
     * duplicated values → error; strictly descending → flipped to ascending;
       otherwise non-monotonic → error (sort with ``da.sortby``);
     * no units and a span > 5 → refused as probably meV;
-    * all energies > 5 eV → refused as kinetic energies (subtract E_F);
+    * all energies > 5 eV → refused as kinetic energies: a raw measurement,
+      made fit-ready by ``arpes_sigma.read`` + ``calibrate`` + ``prepare``;
     * fewer than 10 points → error.
+
+    Then every other problem is collected and reported in **one** message:
+    a Fermi level that leaves most of the window or of the intensity above
+    E_F; a momentum axis in degrees (``units`` deg, or values beyond ±2π);
+    ε_k missing, of the wrong shape, or ≡ 0 on a cut (a placeholder); sample
+    temperature or resolution missing or implausible.
     """
     if isinstance(da, xr.Dataset):
         names = ", ".join(map(str, da.data_vars)) or "none"
@@ -146,15 +156,33 @@ def validate(da: xr.DataArray, *, eps_k: Any = None, sample_temp: float | None =
             out = out.assign_coords(k=np.arange(out.sizes["k"]))
 
     out = check_energy(out, e_dim)
-    out = eps_from(out, eps_k, k_dim)
 
-    temp = positive_attr(out, TEMP_KEYS, sample_temp, "sample temperature", "K", "20.0")
-    res = positive_attr(out, RES_KEYS, energy_resolution, "energy resolution",
-                         "FWHM, eV", "0.010")
-    if res >= MAX_RESOLUTION_EV:
-        raise ArpesDataError(
-            f"energy_resolution={fmt_number(res)} looks like meV; pass it in eV, e.g. "
-            f"energy_resolution={fmt_number(res / 1000)}")
+    # every remaining problem is collected, so that one message names them all
+    problems: list[str] = []
+
+    def attempt(check: Any, *args: Any) -> Any:
+        try:
+            return check(*args)
+        except ArpesDataError as err:
+            problems.append(str(err))
+            return None
+
+    attempt(check_fermi_level, out)
+    if k_dim is not None:
+        attempt(check_momentum_units, out, k_dim_in)
+    with_eps = attempt(eps_from, out, eps_k, k_dim)
+    if with_eps is not None:
+        out = with_eps
+        if k_dim is not None:
+            attempt(check_eps_not_placeholder, out)
+    temp = attempt(positive_attr, out, TEMP_KEYS, sample_temp, "sample temperature", "K", "20.0")
+    res = attempt(positive_attr, out, RES_KEYS, energy_resolution, "energy resolution", "FWHM, eV", "0.010")
+    if res is not None and res >= MAX_RESOLUTION_EV:
+        problems.append(f"energy_resolution={fmt_number(res)} looks like meV; pass it in eV, e.g. "
+                        f"energy_resolution={fmt_number(res / 1000)}")
+    if problems:
+        head = f"{len(problems)} problems: " if len(problems) > 1 else ""
+        raise ArpesDataError(head + "; ".join(problems))
     if out.attrs.get("sample_temp") != temp:
         out.attrs["sample_temp"] = temp
     if out.attrs.get("energy_resolution") != res:

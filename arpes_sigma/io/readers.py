@@ -86,7 +86,15 @@ def _parse_float(tok: str) -> float | None:
         return None
 
 
+_RAW_HINT = ("make it fit-ready against a gold reference with arpes_sigma.prepare(arpes_sigma.read(RAW), "
+             "arpes_sigma.calibrate(GOLD, T)) or `arpes-sigma prepare RAW --gold GOLD --temperature T --out cut.nc`, "
+             "or fit it at once with `arpes-sigma fit RAW --gold GOLD --temperature T --out result.nc`")
+
+
 def _read_text(path: Path) -> xr.DataArray:
+    head = path.read_bytes()[:64].lstrip(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(b"[Info]"):
+        raise ArpesDataError(f"{path} is a raw SES text export (kinetic energy x angle); {_RAW_HINT}")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -60,6 +60,9 @@ def part_dataset(result: FitResult, seconds: float) -> xr.Dataset:
         "fit_resolution": float(a.get("energy_resolution", np.nan)),
         "noise_sigma": float(a.get("noise_sigma", np.nan)),
         "static_gap": float(result.params.get("static_gap", np.nan)),
+        "pairing_evidence": float(result.pairing_evidence),
+        "pairing_supported": int(result.pairing_supported),
+        "cancellation_ratio": float(result.cancellation_ratio),
         "params": a["params"],
     }
     for name, value in a.items():
@@ -70,6 +73,7 @@ def part_dataset(result: FitResult, seconds: float) -> xr.Dataset:
     ds["fit_temperature"].attrs["units"] = "K"
     for name in ("fit_resolution", "static_gap"):
         ds[name].attrs["units"] = "eV"
+    ds["pairing_evidence"].attrs["units"] = "nats"
     ds["fit_seconds"].attrs["units"] = "s"
     ds.attrs = {k: a[k] for k in COMMON_ATTRS if k in a}
     return ds

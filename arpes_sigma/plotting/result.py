@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 __all__ = [
     "plot_spectrum",
+    "edc_indices",
     "edc_stack",
     "result_figure",
     "update_result_figure",
@@ -27,8 +28,17 @@ __all__ = [
 COLORS = {"normal": "C0", "anomalous": "C3", "total": "C2", "truth": "0.35", "data": "0.2", "fit": "C1"}
 
 
-def plot_spectrum(da: Any, ax: Axes | None = None, **kwargs: Any) -> Any:
-    """Intensity image of a cut (momentum vertical, energy horizontal); returns the QuadMesh."""
+def _axis_label(da: Any, dim: str) -> str:
+    units = str(da[dim].attrs.get("units", "")) if dim in da.coords else ""
+    units = {"1/Angstrom": "1/Å", "1/angstrom": "1/Å", "deg": "°"}.get(units, units)
+    return f"{dim} ({units})" if units else dim
+
+
+def plot_spectrum(da: Any, ax: Axes | None = None, *, colorbar: bool = True, **kwargs: Any) -> Any:
+    """Intensity image of a cut (momentum vertical, energy horizontal) with a colorbar; returns the QuadMesh.
+
+    The momentum axis is labelled with its units (``k (1/Å)`` for a prepared cut).
+    """
     if ax is None:
         ax = Figure(figsize=(5, 4), layout="constrained").add_subplot()
     mdim = [d for d in da.dims if d != "eV"]
@@ -40,12 +50,22 @@ def plot_spectrum(da: Any, ax: Axes | None = None, **kwargs: Any) -> Any:
     y = da[mdim[0]].values if mdim[0] in da.coords else np.arange(da.sizes[mdim[0]])
     mesh = ax.pcolormesh(da["eV"].values, y, da.transpose(mdim[0], "eV").values, shading="nearest", **kwargs)
     ax.set_xlabel("ω − E_F (eV)")
-    ax.set_ylabel(mdim[0])
+    ax.set_ylabel(_axis_label(da, mdim[0]))
+    if colorbar:
+        ax.figure.colorbar(mesh, ax=ax, label="intensity (as read)")
     return mesh
 
 
+def edc_indices(n: int, max_curves: int = 12) -> np.ndarray:
+    """At most ``max_curves`` evenly spread EDC indices of ``n`` (all of them when n ≤ max_curves)."""
+    if n <= max_curves:
+        return np.arange(n)
+    return np.unique(np.round(np.linspace(0, n - 1, max_curves)).astype(int))
+
+
 def edc_stack(
-    ax: Axes, omega: np.ndarray, data: np.ndarray, model: np.ndarray | None = None, *, offset: float | None = None
+    ax: Axes, omega: np.ndarray, data: np.ndarray, model: np.ndarray | None = None, *, offset: float | None = None,
+    indices: np.ndarray | None = None,
 ) -> tuple[list, list]:
     """EDCs stacked with a vertical offset; returns (data_lines, model_lines).
 
@@ -53,15 +73,17 @@ def edc_stack(
     ----------
     omega : (E,) eV; data : (K, E); model : (K, E) or None
     offset : float, default 0.35 × max(data)
+    indices : which EDCs to draw (default all); line j shows EDC ``indices[j]``
     """
     data = np.asarray(data)
     off = 0.35 * float(np.nanmax(data)) if offset is None else offset
+    rows = np.arange(len(data)) if indices is None else np.asarray(indices)
     dl, ml = [], []
-    for i, row in enumerate(data):
-        (d,) = ax.plot(omega, row + i * off, ".", ms=2, color=COLORS["data"])
+    for i, r in enumerate(rows):
+        (d,) = ax.plot(omega, data[r] + i * off, ".", ms=2, color=COLORS["data"])
         dl.append(d)
         if model is not None:
-            (m,) = ax.plot(omega, np.asarray(model)[i] + i * off, "-", lw=1.2, color=COLORS["fit"])
+            (m,) = ax.plot(omega, np.asarray(model)[r] + i * off, "-", lw=1.2, color=COLORS["fit"])
             ml.append(m)
     ax.set_xlabel("ω − E_F (eV)")
     ax.set_ylabel("intensity + offset")
@@ -117,14 +139,33 @@ def _truth_complex(truth, name):
     return truth[f"re_{name}"].values + 1j * truth[f"im_{name}"].values
 
 
+def _window_shading(ax: Axes, omega: np.ndarray, mask: np.ndarray) -> list:
+    """Grey bands over the energies outside the fit window; returns the artists."""
+    omega, mask = np.asarray(omega), np.asarray(mask, dtype=bool)
+    if mask.all() or not mask.any():
+        return []
+    inside = omega[mask]
+    out = []
+    if omega.min() < inside.min():
+        out.append(ax.axvspan(omega.min(), inside.min(), color="0.85", zorder=0, lw=0, label="outside fit window"))
+    if omega.max() > inside.max():
+        out.append(ax.axvspan(inside.max(), omega.max(), color="0.85", zorder=0, lw=0))
+    return out
+
+
 def result_figure(
-    result: Any, *, truth: Any = None, k_index: int | None = None, fig: Any = None
+    result: Any, *, truth: Any = None, k_index: int | None = None, fig: Any = None, quality: Any = None,
+    max_edcs: int = 12,
 ) -> tuple[Any, dict]:
     """Four-panel summary of a :class:`~arpes_sigma.fit.FitResult`.
 
-    Panels: data vs fit EDCs; Im/Re Σ11; Im/Re W; the cancellation panel at
-    ``k_index`` (default: the EDC closest to k_F). ``truth`` (a Dataset from
-    :func:`arpes_sigma.synthetic.make_spectrum`) adds the true curves.
+    Panels: data vs fit EDCs (at most ``max_edcs`` of them, evenly spread;
+    energies outside the fit window shaded); Im/Re Σ11; Im/Re W; the
+    cancellation panel at ``k_index`` (default: the EDC closest to k_F).
+    ``truth`` (a Dataset from :func:`arpes_sigma.synthetic.make_spectrum`)
+    adds the true curves. ``quality`` (:func:`arpes_sigma.analysis.quality.fit_quality`)
+    that says the fit does not describe its data puts that sentence on top of
+    the figure, in place of a verdict.
 
     Returns
     -------
@@ -134,7 +175,9 @@ def result_figure(
     axes = fig.subplots(2, 2)
     omega = result.omega
     art = {}
-    art["edcs"] = edc_stack(axes[0, 0], omega, result.intensity, result.model_intensity)
+    art["edc_index"] = edc_indices(len(result.intensity), max_edcs)
+    art["edcs"] = edc_stack(axes[0, 0], omega, result.intensity, result.model_intensity, indices=art["edc_index"])
+    art["window"] = _window_shading(axes[0, 0], omega, getattr(result, "window_mask", np.ones(len(omega), bool)))
     title = f"data vs fit, χ²_red = {result.chi2_reduced:.3f}"
     if result.baselines:
         title += " (" + ", ".join(f"{k}: {v:.2f}" for k, v in result.baselines.items()) + ")"
@@ -152,8 +195,9 @@ def result_figure(
     parts = result.cancellation(k_index)
     art["cancellation"] = cancellation_lines(axes[1, 1], omega, parts)
     axes[1, 1].set_title(f"cancellation at ε_k = {result.eps_k[parts['k_index']]:+.3f} eV", fontsize=9)
-    art["verdict"] = fig.suptitle("", fontsize=10)
+    art["verdict"] = fig.suptitle("", fontsize=10, wrap=True)
     art["axes"] = axes
+    art["quality"] = quality
     _show_verdict(art, result)
     return fig, art
 
@@ -166,10 +210,13 @@ def verdict_color(result: Any) -> str:
 
 
 def _show_verdict(art: dict, result: Any) -> None:
-    art["verdict"].set_text(result.verdict)
-    art["verdict"].set_color(verdict_color(result))
+    """The verdict on top of the figure, or — for a fit that does not describe its data — that sentence instead."""
+    quality = art.get("quality")
+    misfit = quality is not None and not quality.describes_data
+    art["verdict"].set_text(quality.message if misfit else result.verdict)
+    art["verdict"].set_color("C3" if misfit else verdict_color(result))
     w_title = "anomalous self-energy W(ω) (gauge Re W(0) ≥ 0)"
-    if not (result.pairing_supported and result.describes_data):
+    if misfit or not (result.pairing_supported and result.describes_data):
         w_title += " — not supported by the data"
     art["axes"][1, 0].set_title(w_title, fontsize=9)
 
@@ -178,8 +225,9 @@ def update_result_figure(art: dict, result: Any, k_index: int | None = None) -> 
     """Update the artists of :func:`result_figure` in place (``set_data``); rescale axes."""
     omega = result.omega
     off = 0.35 * float(np.nanmax(result.intensity))
-    for i, line in enumerate(art["edcs"][1]):
-        line.set_data(omega, result.model_intensity[i] + i * off)
+    rows = art.get("edc_index", np.arange(len(art["edcs"][1])))
+    for i, (r, line) in enumerate(zip(rows, art["edcs"][1], strict=False)):
+        line.set_data(omega, result.model_intensity[r] + i * off)
     for key, value in (("normal", result.sigma_normal), ("anomalous", result.sigma_anomalous)):
         art[key]["im"].set_data(omega, value.imag)
         art[key]["re"].set_data(omega, value.real)

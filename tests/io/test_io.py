@@ -185,8 +185,9 @@ BAD_CONTENT = {
         lambda d: d.assign_coords(eV=("eV", d.eV.values * 1000)),
         ["looks like meV", "da.assign_coords(eV=da.eV/1000)", "attrs['units']='meV'"]),
     "kinetic_energy": (
-        lambda d: _energy(d, d.eV.values + 16.8), ["kinetic", "subtract the Fermi level"]),
-    "no_eps_k": (lambda d: d.drop_vars("eps_k"), ["no 'eps_k'", "eps_k=", "tight_binding_eps"]),
+        lambda d: _energy(d, d.eV.values + 16.8),
+        ["kinetic", "arpes_sigma.read", "calibrate", "prepare", "arpes-sigma prepare", "subtract the Fermi level"]),
+    "no_eps_k": (lambda d: d.drop_vars("eps_k"), ["no 'eps_k'", "eps_k=", "bi2212_eps"]),
     "nan_eps_k": (lambda d: d.assign_coords(eps_k=("k", np.r_[np.nan, d.eps_k.values[1:]])),
                   ["NaN", "eps_k="]),
     "cube_3d": (lambda d: d.expand_dims(ky=[0.0, 0.1]).transpose("k", "ky", "eV"),
@@ -441,10 +442,10 @@ def test_keywords_fill_in_missing_metadata(cut):
 
 
 def test_keywords_override_attrs(cut):
-    out = validate(cut, sample_temp=90.0, energy_resolution=0.02, eps_k=np.zeros(cut.sizes["k"]))
+    out = validate(cut, sample_temp=90.0, energy_resolution=0.02, eps_k=np.full(cut.sizes["k"], -0.05))
     assert out.attrs["sample_temp"] == 90.0
     assert out.attrs["energy_resolution"] == 0.02
-    assert np.all(out.eps_k.values == 0)
+    assert np.all(out.eps_k.values == -0.05)
 
 
 def test_erlab_style_attr_names(cut):
@@ -487,7 +488,8 @@ def test_user_style_file(tmp_path):
     e = np.linspace(-0.3, 0.1, 60)
     k = np.linspace(-0.2, 0.2, 12)
     eps = tight_binding_eps(k + 0.5, np.pi)
-    inten = 1.0 / ((e[None] - eps[:, None]) ** 2 + 0.01) + 0.1
+    fermi = 1.0 / (np.exp(e / 0.00086) + 1.0)  # 10 K: no intensity above E_F but the floor
+    inten = fermi / ((e[None] - eps[:, None]) ** 2 + 0.01) + 0.1
     da = xr.DataArray(inten, dims=("k", "eV"), coords={"k": k, "eV": e, "eps_k": ("k", eps)},
                       attrs={"sample_temp": 10.0, "energy_resolution": 0.005})
     p = tmp_path / "user.nc"
@@ -546,7 +548,10 @@ def test_ibw_round_trip_energy_rows(cut, tmp_path):
     np.testing.assert_array_equal(raw.eV.values, e0 + de * np.arange(img.shape[0]))
     np.testing.assert_array_equal(raw.alpha.values, a0 + da_ * np.arange(img.shape[1]))
     assert raw.eV.attrs["units"] == "eV" and raw.alpha.attrs["units"] == "deg"
-    out = load(p, eps_k=cut.eps_k.values)
+    # an angle axis in degrees is not a momentum axis: refused, naming the way to convert it
+    assert_bad(lambda: load(p, eps_k=cut.eps_k.values), "degrees", "arpes_sigma.prepare", files=[p])
+    out = load(p, eps_k=cut.eps_k.values, validate=False).assign_coords(alpha=cut.k.values)
+    out = validate(out)
     assert out.dims == ("k", "eV") and out.attrs["momentum_dim"] == "alpha"
     np.testing.assert_array_equal(out.values, cut.values)
     assert out.attrs["sample_temp"] == 20.0 and out.attrs["energy_resolution"] == 0.01
