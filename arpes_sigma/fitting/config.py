@@ -99,7 +99,7 @@ class FitConfig:
     gap_limit: float = 0.1
     l2: float = 1e-4
     pairing_scale: float = 1.0
-    gap_scale: float = 0.02
+    gap_scale: float = 0.05
     temperature: float | None = None
     resolution: float | None = None
     noise: float | None = None
@@ -121,7 +121,7 @@ class FitConfig:
                 raise ConfigError(
                     f"weight {name}={v!r} must be a finite number >= 0; set it to 0 to switch the prior off"
                 )
-        for name, hint in (("pairing_scale", "1.0"), ("gap_scale", "0.02 eV")):
+        for name, hint in (("pairing_scale", "1.0"), ("gap_scale", "0.05 eV")):
             v = getattr(self, name)
             if not (np.isfinite(v) and v > 0):
                 raise ConfigError(f"{name}={v!r} must be a positive prior width; try {hint}")

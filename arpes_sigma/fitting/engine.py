@@ -39,6 +39,7 @@ from typing import Any, NamedTuple
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optimistix as optx
 from jax.flatten_util import ravel_pytree
 
@@ -47,7 +48,7 @@ from .config import FitConfig
 from .loss import DataFit, prior_terms, residuals
 from .problem import Problem, Settings
 
-__all__ = ["ATOL", "FTOL", "RTOL", "Engine", "Evaluation", "FitState", "engine_for", "strong"]
+__all__ = ["ATOL", "FTOL", "RTOL", "Engine", "Evaluation", "FitState", "engine_for", "select_rows", "strong"]
 
 #: Tolerances of optimistix's own (Cauchy) stop test, on the scaled parameters and the residuals.
 RTOL, ATOL = 1e-5, 1e-7
@@ -211,6 +212,15 @@ class Engine:
         """The same parameters and scales with a fresh solver state (after the objective changed)."""
         new = self.refresh(state.params, state.pairing, state.scale, problem, settings)
         return strong(new._replace(steps=state.steps))
+
+
+def select_rows(rows: np.ndarray, new: FitState, old: FitState) -> FitState:
+    """Restarts where ``rows`` (R,) is True from ``new``, the others from ``old``."""
+    def pick(a: jax.Array, b: jax.Array) -> jax.Array:
+        mask = jnp.asarray(rows).reshape((-1,) + (1,) * (a.ndim - 1))
+        return jnp.where(mask, a, b)
+
+    return jax.tree.map(pick, new, old)
 
 
 def strong(state: FitState) -> FitState:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import ArpesDataError, ConfigError
 from .config import FitConfig
-from .engine import Engine, Evaluation, FitState, engine_for
+from .engine import Engine, Evaluation, FitState, engine_for, select_rows, strong
 from .problem import Problem, ProblemInfo, build_problem, make_settings
 from .result import FitResult
 from .summary import summarise
@@ -185,6 +185,7 @@ class Fitter:
         self.step = 0
         self.history: list[np.ndarray] = []
         self.status = "initialised"
+        self._seeded_at: int | None = None
         self._evaluated: tuple | None = None
         self._t0 = time.perf_counter()
 
@@ -234,8 +235,9 @@ class Fitter:
         return self.advanced(compiling=self.engine.traces > before)
 
     def advanced(self, *, compiling: bool = False) -> FitProgress:
-        """Book-keeping after a chunk: step count, cost history and the progress report."""
+        """Book-keeping after a chunk: step count, cost history, cross-seeding and the progress report."""
         self.step += self.config.steps_per_call
+        self.cross_seed()
         cost = np.asarray(self.state.cost)
         self.history.append(cost)
         r = self.config.restarts
@@ -252,6 +254,51 @@ class Fitter:
             elapsed=time.perf_counter() - self._t0,
             compiling=compiling,
         )
+
+    @property
+    def seeded(self) -> bool:
+        """Whether :meth:`cross_seed` has re-seeded this fit."""
+        return self._seeded_at is not None
+
+    @property
+    def seeded_at(self) -> int | None:
+        """Index into :attr:`history` of the first cost after re-seeding (None before it)."""
+        return self._seeded_at
+
+    def cross_seed(self) -> bool:
+        """Restart the worst paired fit from the best normal-only optimum (with weak pairing), and vice versa.
+
+        Done once, when every restart has converged or 60 % of the step budget
+        is spent, and only with two or more restarts per model (the best of
+        each model is never overwritten). The normal-only model is the paired
+        model with W ≡ 0, so the paired fit can always reach the normal-only
+        optimum and the normal-only fit the pairing-free part of the paired
+        optimum: neither model loses the comparison to the other because its
+        own restarts missed a basin the other found. Returns True when it
+        re-seeded.
+        """
+        r = self.config.restarts
+        due = self.finished or self.step >= 0.6 * self.config.steps
+        if self.seeded or r < 2 or not due or self.all_dead:
+            return False
+        self._seeded_at = len(self.history)
+        cost = np.where(np.isfinite(np.asarray(self.state.cost)), np.asarray(self.state.cost), np.inf)
+        paired = np.arange(2 * r) < r
+        best_p = int(np.argmin(np.where(paired, cost, np.inf)))
+        best_n = int(np.argmin(np.where(~paired, cost, np.inf)))
+        worst_p = int(np.argmax(np.where(paired, cost, -np.inf)))
+        worst_n = int(np.argmax(np.where(~paired, cost, -np.inf)))
+        params = jax.tree.map(np.array, self.state.params)
+        for leaf in jax.tree.leaves(params):
+            leaf[worst_p], leaf[worst_n] = leaf[best_n], leaf[best_p]
+        params["coherence_raw"][worst_p] = 0.15 * np.where(np.arange(self.config.n_poles) % 2 == 0, 1.0, -1.0)
+        params["static_gap"][worst_p] = 0.01
+        new = self.engine.fresh(jax.tree.map(jnp.asarray, params), self.state.pairing, self.problem, self.settings)
+        rows = np.zeros(2 * r, bool)
+        rows[[worst_p, worst_n]] = True
+        self.state = strong(select_rows(rows, new._replace(steps=self.state.steps), self.state))
+        self._evaluated = None
+        return True
 
     def evaluate(self) -> Evaluation:
         """Every restart evaluated on the data (cached until the state or the settings change)."""

@@ -43,6 +43,7 @@ class FitterStack:
         self.engine = fitters[0].engine
         self.status = "initialised"
         padded = self.members + [self.members[-1]] * max(0, pad_to - len(self.members))
+        self._n_padded = len(padded)
         stack = lambda trees: jax.tree.map(lambda *xs: jnp.stack(xs), *trees)  # noqa: E731
         self._problem: Problem = stack([f.problem for f in padded])
         self._settings: Settings = stack([f.settings for f in padded])
@@ -59,17 +60,23 @@ class FitterStack:
         """One chunk for every member; the progress of the members still running (None for stopped ones)."""
         self._state = self.engine.run_chunk_stacked(self._state, self._problem, self._settings)
         out: list[FitProgress | None] = []
+        reseeded = False
         for b, f in enumerate(self.members):
             f.state = jax.tree.map(lambda x, b=b: x[b], self._state)
             if not self._active[b]:
                 out.append(None)  # converged or dead restarts are frozen by the step itself
                 continue
+            seeded_before = f.seeded
             out.append(f.advanced())
+            reseeded |= f.seeded and not seeded_before
             if f.finished:
                 self._active[b] = False
             if f.all_dead:
                 f.status = DIVERGED.format(step=f.step)
                 self._active[b] = False
+        if reseeded:  # a member restarted some of its fits: take its new state into the stack
+            padded = self.members + [self.members[-1]] * (self._n_padded - len(self.members))
+            self._state = jax.tree.map(lambda *xs: jnp.stack(xs), *[f.state for f in padded])
         return out
 
     @property
