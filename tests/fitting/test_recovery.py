@@ -1,14 +1,25 @@
-"""Recovering a known truth: the acceptance test of the extraction engine.
+"""Recovering truths the fit was not built from: the acceptance test of the decomposition.
 
-Synthetic cuts from :func:`arpes_sigma.synthetic.make_spectrum` — 11 EDCs
-across k_F, 2 % noise, 10 meV resolution, 20 K, fixed seeds — for two
-different truths, fitted with the *default* FitConfig. Criteria (issue #4):
+Truths come from outside the model's family (:mod:`arpes_sigma.synthetic.families`)
+and reach the fit through an independent NumPy forward path
+(:mod:`arpes_sigma.synthetic.reference`: float64, a 0.25 meV grid, a direct
+convolution) — no shared code with the fit's forward model. Default
+FitConfig; 11 EDCs, 2 % noise, 10 meV resolution; 20 K (paired) or 100 K
+(normal state). Two noise seeds each here; ``benchmarks/bench_recovery.py``
+runs more seeds and prints pass rates.
 
-* the occupied-side peak of Im Σ11 and of |Im W| within 5 meV of the truth;
-* their heights within 20 %;
-* the occupied-side curves within 25 % (relative L2);
-* Im Σ_tot at that energy well below |Im Σ11| (the cancellation);
-* the normal-only baseline fits measurably worse.
+Criteria (occupied side, ω < −5 meV), from the issue "Trust the decomposition":
+
+* the verdict: ``pairing_supported`` is 1 on paired truths, 0 on the normal state;
+* Σ11 within relative L2 0.25 (complex curve) on every truth;
+* on the continuum of hidden fermions (non-rank-one pairing): W within relative
+  L2 0.30, the W and Σ11 peaks within 6 meV, and the measured cancellation ratio
+  within 0.15 of the truth's;
+
+and one known limitation, kept as a strict expected failure so that fixing it
+is noticed: on the MFL + Eliashberg-gap truth, W at low energy is right
+(W(0) within 15 %) but the whole-curve L2 of W is not (the fit adds a narrow
+pole the data do not constrain — its Laplace error bar says so).
 """
 
 from __future__ import annotations
@@ -16,73 +27,87 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from arpes_sigma import FitConfig, fit_with_baselines
-from arpes_sigma.synthetic import make_spectrum
+from arpes_sigma import FitConfig, fit
+from arpes_sigma.fitting.summary import cancellation_ratio
+from arpes_sigma.synthetic.families import family_truth
+from arpes_sigma.synthetic.reference import reference_spectrum
 
-#: below E_F by more than ~ k_B T and a resolution half-width, so the
-#: comparison is on the occupied side the data constrain
 OCCUPIED_BELOW = -0.005
+SEEDS = (0, 1)
 
 
-@pytest.fixture(scope="module", params=["bi2212_like", "deep_pole"])
-def recovered(request):
-    data, truth = make_spectrum(request.param, seed=1, noise=0.02, resolution=0.010, temperature=20.0)
-    result = fit_with_baselines(data, FitConfig())
-    return request.param, data, truth, result
+def _complex(truth, name):
+    return truth[f"re_{name}"].values + 1j * truth[f"im_{name}"].values
+
+
+def _l2(fitted, true, occ):
+    return float(np.linalg.norm((fitted - true)[occ]) / np.linalg.norm(true[occ]))
 
 
 def _peak(omega, curve):
     occ = omega < OCCUPIED_BELOW
-    i = np.argmax(np.where(occ, curve, -np.inf))
-    return omega[i], curve[i]
+    i = int(np.argmax(np.where(occ, curve, -np.inf)))
+    return float(omega[i])
 
 
-def _curves(truth, result):
-    return [
-        ("Σ11", -result.sigma_normal.imag, -truth.im_sigma_normal.values),
-        ("W", np.abs(result.sigma_anomalous.imag), np.abs(truth.im_sigma_anomalous.values)),
-    ]
+@pytest.fixture(scope="module", params=[(n, s) for n in ("continuum", "mfl_eliashberg", "normal_dip") for s in SEEDS],
+                ids=lambda p: f"{p[0]}-seed{p[1]}")
+def recovered(request):
+    name, seed = request.param
+    temperature = 100.0 if name == "normal_dip" else 20.0
+    data, truth = reference_spectrum(family_truth(name), seed=seed, temperature=temperature)
+    return name, truth, fit(data, FitConfig())
 
 
-def test_peak_energies_within_5_mev(recovered):
-    name, _, truth, result = recovered
-    for label, fitted, true in _curves(truth, result):
-        e_fit, _ = _peak(result.omega, fitted)
-        e_true, _ = _peak(result.omega, true)
-        assert abs(e_fit - e_true) <= 0.005 + 1e-9, f"{name} {label}: {e_fit:.3f} vs {e_true:.3f} eV"
+def test_verdict_matches_the_truth(recovered):
+    name, truth, result = recovered
+    assert result.describes_data, (name, result.chi2_reduced)
+    assert bool(result.pairing_supported) == bool(truth.attrs["paired"]), (name, result.verdict)
 
 
-def test_peak_heights_within_20_percent(recovered):
-    name, _, truth, result = recovered
-    for label, fitted, true in _curves(truth, result):
-        _, h_fit = _peak(result.omega, fitted)
-        _, h_true = _peak(result.omega, true)
-        assert abs(h_fit / h_true - 1) <= 0.20, f"{name} {label}: {h_fit:.3f} vs {h_true:.3f} eV"
-
-
-def test_occupied_curves_within_25_percent(recovered):
-    name, _, truth, result = recovered
+def test_sigma11_within_25_percent(recovered):
+    name, truth, result = recovered
     occ = result.omega < OCCUPIED_BELOW
-    for label, fitted, true in _curves(truth, result):
-        rel = np.linalg.norm((fitted - true)[occ]) / np.linalg.norm(true[occ])
-        assert rel <= 0.25, f"{name} {label}: relative L2 {rel:.3f}"
+    rel = _l2(result.sigma_normal, _complex(truth, "sigma_normal"), occ)
+    assert rel <= 0.25, f"{name}: relative L2 of Σ11 {rel:.3f}"
 
 
-def test_cancellation_in_sigma_total(recovered):
-    name, _, truth, result = recovered
-    e_peak, h = _peak(result.omega, -result.sigma_normal.imag)
-    i = int(np.argmin(np.abs(result.omega - e_peak)))
-    parts = result.cancellation()
-    # "well below": the anomalous term removes most of the peak (the truth's
-    # own ratio is ~0.1–0.15; a quarter leaves room for the fit)
-    assert abs(parts["im_sigma_total"][i]) < 0.25 * h, name
-    assert parts["im_anomalous_term"][i] > 0.5 * h  # the anomalous term is what cancels it
+def test_continuum_w_peaks_and_partial_cancellation(recovered):
+    name, truth, result = recovered
+    if name != "continuum":
+        pytest.skip("only the continuum truth has peaks and a partial cancellation to recover")
+    om = result.omega
+    occ = om < OCCUPIED_BELOW
+    tw, t11 = _complex(truth, "sigma_anomalous"), _complex(truth, "sigma_normal")
+    assert _l2(result.sigma_anomalous, tw, occ) <= 0.30
+    for fitted, true in ((np.abs(result.sigma_anomalous.imag), np.abs(tw.imag)),
+                         (-result.sigma_normal.imag, -t11.imag)):
+        assert abs(_peak(om, fitted) - _peak(om, true)) <= 0.006 + 1e-9
+    true_ratio, _ = cancellation_ratio(om, result.eps_k, t11, tw, _complex(truth, "sigma_total"))
+    assert 0.1 < true_ratio < 0.6  # control: the truth is neither rank one nor unpaired
+    assert abs(result.cancellation_ratio - true_ratio) <= 0.15, (result.cancellation_ratio, true_ratio)
 
 
-def test_fit_is_good_and_normal_only_is_measurably_worse(recovered):
-    name, data, _, result = recovered
-    n = data.size
-    sigma_chi2 = np.sqrt(2.0 / n)  # standard deviation of χ²_red for n Gaussian residuals
-    assert result.chi2_reduced < 1 + 5 * sigma_chi2 + 0.05, name  # 0.05: the χ² uses an estimated dof count
-    assert result.baselines["normal_only"] > result.chi2_reduced + 10 * sigma_chi2, name
-    assert result.baselines["norman"] > result.chi2_reduced, name
+def test_normal_state_w_is_not_reported_as_supported(recovered):
+    name, truth, result = recovered
+    if name != "normal_dip":
+        pytest.skip("normal-state truth only")
+    assert result.pairing_evidence < 3.0 and "NOT supported" in result.verdict
+
+
+def test_eliashberg_gap_at_low_energy(recovered):
+    name, truth, result = recovered
+    if name != "mfl_eliashberg":
+        pytest.skip("Eliashberg-gap truth only")
+    i0 = int(np.argmin(np.abs(result.omega)))
+    w0 = _complex(truth, "sigma_anomalous")[i0].real
+    assert abs(result.sigma_anomalous[i0].real / w0 - 1) <= 0.15
+
+
+@pytest.mark.xfail(strict=True, reason="known limitation: W of the MFL + Eliashberg truth away from E_F")
+def test_eliashberg_w_whole_curve(recovered):
+    name, truth, result = recovered
+    if name != "mfl_eliashberg":
+        pytest.xfail("Eliashberg-gap truth only")
+    occ = result.omega < OCCUPIED_BELOW
+    assert _l2(result.sigma_anomalous, _complex(truth, "sigma_anomalous"), occ) <= 0.30
