@@ -24,6 +24,8 @@ pole the data do not constrain — its Laplace error bar says so).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -50,21 +52,33 @@ def _peak(omega, curve):
     return float(omega[i])
 
 
-@pytest.fixture(scope="module", params=[(n, s) for n in ("continuum", "mfl_eliashberg", "normal_dip") for s in SEEDS],
-                ids=lambda p: f"{p[0]}-seed{p[1]}")
-def recovered(request):
-    name, seed = request.param
+FAMILIES = ("continuum", "mfl_eliashberg", "normal_dip")
+
+
+@functools.cache
+def _recover(name: str, seed: int):
     temperature = 100.0 if name == "normal_dip" else 20.0
     data, truth = reference_spectrum(family_truth(name), seed=seed, temperature=temperature)
     return name, truth, fit(data, FitConfig())
 
 
+def _cases(*names):
+    return pytest.mark.parametrize("case", [(n, s) for n in names for s in SEEDS], ids=lambda p: f"{p[0]}-seed{p[1]}")
+
+
+@pytest.fixture
+def recovered(case):
+    return _recover(*case)
+
+
+@_cases(*FAMILIES)
 def test_verdict_matches_the_truth(recovered):
     name, truth, result = recovered
     assert result.describes_data, (name, result.chi2_reduced)
     assert bool(result.pairing_supported) == bool(truth.attrs["paired"]), (name, result.verdict)
 
 
+@_cases(*FAMILIES)
 def test_sigma11_within_25_percent(recovered):
     name, truth, result = recovered
     occ = result.omega < OCCUPIED_BELOW
@@ -72,10 +86,9 @@ def test_sigma11_within_25_percent(recovered):
     assert rel <= 0.25, f"{name}: relative L2 of Σ11 {rel:.3f}"
 
 
+@_cases("continuum")
 def test_continuum_w_peaks_and_partial_cancellation(recovered):
     name, truth, result = recovered
-    if name != "continuum":
-        pytest.skip("only the continuum truth has peaks and a partial cancellation to recover")
     om = result.omega
     occ = om < OCCUPIED_BELOW
     tw, t11 = _complex(truth, "sigma_anomalous"), _complex(truth, "sigma_normal")
@@ -88,26 +101,23 @@ def test_continuum_w_peaks_and_partial_cancellation(recovered):
     assert abs(result.cancellation_ratio - true_ratio) <= 0.15, (result.cancellation_ratio, true_ratio)
 
 
+@_cases("normal_dip")
 def test_normal_state_w_is_not_reported_as_supported(recovered):
     name, truth, result = recovered
-    if name != "normal_dip":
-        pytest.skip("normal-state truth only")
     assert result.pairing_evidence < 3.0 and "NOT supported" in result.verdict
 
 
+@_cases("mfl_eliashberg")
 def test_eliashberg_gap_at_low_energy(recovered):
     name, truth, result = recovered
-    if name != "mfl_eliashberg":
-        pytest.skip("Eliashberg-gap truth only")
     i0 = int(np.argmin(np.abs(result.omega)))
     w0 = _complex(truth, "sigma_anomalous")[i0].real
     assert abs(result.sigma_anomalous[i0].real / w0 - 1) <= 0.15
 
 
+@_cases("mfl_eliashberg")
 @pytest.mark.xfail(strict=True, reason="known limitation: W of the MFL + Eliashberg truth away from E_F")
 def test_eliashberg_w_whole_curve(recovered):
     name, truth, result = recovered
-    if name != "mfl_eliashberg":
-        pytest.xfail("Eliashberg-gap truth only")
     occ = result.omega < OCCUPIED_BELOW
     assert _l2(result.sigma_anomalous, _complex(truth, "sigma_anomalous"), occ) <= 0.30
