@@ -253,7 +253,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ..io.writers import to_netcdf_atomic
     from ..thermal.driver import thermal
-    from ..thermal.exact import ed_tfim, exact_reference
+    from ..thermal.exact import ed_tfim
+    from ..thermal.references import exact_reference
 
     quiet = bool(getattr(args, "quiet", False))
     bar = tqdm(total=1, desc="thermal", unit="step", disable=quiet, leave=False)

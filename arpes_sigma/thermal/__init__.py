@@ -22,9 +22,10 @@ driver        ``thermal(model, temperatures, ThermalConfig(method=...))``
 from __future__ import annotations
 
 from .driver import METHODS, ThermalConfig, ThermalResult, thermal
-from .exact import ExactThermo, ed_tfim, exact_reference, jw_tfim
+from .exact import ExactThermo, ed_tfim, jw_tfim
 from .models import J1J2Square, TransverseFieldIsing
 from .network import PurifiedDBM, tfim_network
+from .references import exact_reference
 from .sectors import ed_j1j2
 
 __all__ = [

@@ -50,10 +50,10 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ConfigError
-from .models import J1J2Square, TransverseFieldIsing, flip_permutations, spin_configurations
+from .models import TransverseFieldIsing, flip_permutations, spin_configurations
 from .observables import canonical_averages
 
-__all__ = ["ExactThermo", "ed_tfim", "jw_tfim", "exact_reference", "exact_temperatures"]
+__all__ = ["ExactThermo", "ed_tfim", "exact_temperatures", "jw_tfim"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -255,24 +255,3 @@ def jw_tfim(model: TransverseFieldIsing, temperatures: npt.ArrayLike) -> ExactTh
         )
     e, c = _jw_periodic(model, t) if model.periodic else _jw_open(model, t)
     return ExactThermo(t, e, c, {}, "jordan-wigner")
-
-
-def exact_reference(
-    model: TransverseFieldIsing | J1J2Square, temperatures: npt.ArrayLike
-) -> ExactThermo | None:
-    """The cheapest exact reference for a model, or None when none is feasible.
-
-    TFIM: Jordan–Wigner (periodic N ≥ 3 or open); dense ED for periodic N = 2.
-    J1–J2: sector ED up to 16 sites.
-    """
-    if isinstance(model, TransverseFieldIsing):
-        if model.periodic and model.n_sites < 3:
-            return ed_tfim(model, temperatures)
-        return jw_tfim(model, temperatures)
-    if isinstance(model, J1J2Square):
-        if model.n_sites <= 16:
-            from .sectors import ed_j1j2
-
-            return ed_j1j2(model, temperatures)
-        return None
-    raise ConfigError(f"unknown model {type(model).__name__}; use TransverseFieldIsing or J1J2Square")

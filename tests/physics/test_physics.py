@@ -126,10 +126,18 @@ def test_kramers_kronig_wrapper_matches_matrix_and_batches():
         np.testing.assert_allclose(out[1], 2 * out[0], rtol=1e-12)
 
 
-def test_kk_of_zero_is_zero_and_default_output_is_grid():
-    x = np.linspace(-1, 1, 21)
-    assert kk_matrix(x).shape == (21, 21)
-    np.testing.assert_array_equal(np.asarray(kramers_kronig(x, np.zeros(21))), 0.0)
+def test_kk_is_linear_and_maps_even_to_odd_on_the_default_grid():
+    x = np.linspace(-1, 1, 41)
+    assert kk_matrix(x).shape == (41, 41)
+    even = 0.05 / (x**2 + 0.05**2)  # an even Im part
+    bump = np.exp(-((x - 0.3) / 0.1) ** 2)
+    re_even = np.asarray(kramers_kronig(x, even))
+    # a symmetric grid: the transform of an even function is odd, and not zero
+    np.testing.assert_allclose(re_even, -re_even[::-1], atol=1e-5 * np.abs(re_even).max())
+    assert np.abs(re_even).max() > 0.1
+    both = np.asarray(kramers_kronig(x, 2.0 * even - 3.0 * bump))
+    np.testing.assert_allclose(both, 2.0 * re_even - 3.0 * np.asarray(kramers_kronig(x, bump)),
+                               atol=1e-5 * np.abs(both).max())
 
 
 # --------------------------------------------------------------------------

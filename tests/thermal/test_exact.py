@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from arpes_sigma.errors import ConfigError
-from arpes_sigma.thermal.exact import ed_tfim, exact_reference, jw_tfim
+from arpes_sigma.thermal.exact import ed_tfim, jw_tfim
 from arpes_sigma.thermal.models import J1J2Square, TransverseFieldIsing
 from arpes_sigma.thermal.observables import canonical_averages
+from arpes_sigma.thermal.references import exact_reference
 from arpes_sigma.thermal.sectors import ed_j1j2, heisenberg_spectrum
 
 TEMPS = np.array([0.02, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 10.0])
