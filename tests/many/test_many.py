@@ -44,15 +44,17 @@ from arpes_sigma.synthetic.series import bcs_gap_ratio, make_temperature_series
 TEMPS = (20.0, 35.0, 50.0, 65.0, 80.0, 95.0, 110.0, 125.0, 140.0, 155.0)
 TC = 90.0
 STEP = 15.0
-# 7 EDCs × 77 energies instead of 11 × 171, and 1500 instead of 3000 steps: a
-# slice fits in ~1 s on one core, the gap closing is still resolved (checked below);
+# 7 EDCs × 77 energies instead of 11 × 171, the default step budget (Levenberg–
+# Marquardt stops each restart when its cost stalls); the gap closing is still
+# resolved (checked below);
 # 10 temperatures leave enough cuts for each of the three runs to be cut off mid-way
 EPS = np.linspace(-0.15, 0.03, 7)
 ENERGIES = np.arange(-0.2, 0.0301, 0.003)
-STEPS = 1500
-#: small, fast problem for the in-process tests (5 EDCs × 58 energies, 200 steps)
+STEPS = 200
+#: small, fast problem for the in-process tests of the machinery (resume, batching, inputs):
+#: 5 EDCs × 58 energies, 2 + 2 restarts, at most 100 steps
 TINY = dict(eps_k=np.linspace(-0.15, 0.03, 5), energies=np.arange(-0.2, 0.0301, 0.004))
-FAST = FitConfig(steps=200)
+FAST = FitConfig(steps=100, restarts=2)
 
 
 @pytest.fixture(scope="module")
@@ -205,7 +207,7 @@ def test_bad_slice_is_reported_and_resume_refits_only_what_is_missing(tmp_path, 
     with pytest.raises(ConfigError, match="different run"):
         fit_many(tiny, FAST, client=False, out=out, progress=False)
     with pytest.raises(ConfigError, match="different run"):
-        fit_many(da, FAST.replace(steps=300), client=False, out=out, progress=False)
+        fit_many(da, FAST.replace(steps=150), client=False, out=out, progress=False)
 
     # all fine → the parts are folded into the result and removed
     fixed = tiny.copy()
@@ -228,9 +230,10 @@ def test_batched_vmap_on_a_scheduler_address_matches_one_by_one(tiny):
     with pytest.raises(ConfigError, match="scheduler"):
         fit_many(tiny, FAST, client="not-an-address:://", progress=False)
     assert list(many["status"].values) == ["ok"] * 3
-    np.testing.assert_array_equal(many["fit_steps"].values, FAST.steps)
+    np.testing.assert_array_equal(many["fit_steps"].values, one["fit_steps"].values)
+    assert np.all(many["fit_steps"].values <= FAST.steps)
     # same optimiser trajectory; vmapped float32 reductions differ in the last bits,
-    # which 200 Adam steps amplify to ~1e-3 in χ²
+    # which the steps of the solver amplify to ~1e-3 in χ²
     np.testing.assert_allclose(many["chi2_reduced"].values, one["chi2_reduced"].values, rtol=1e-2)
     scale = float(np.abs(one["model_intensity"]).max())
     np.testing.assert_allclose(many["model_intensity"].values, one["model_intensity"].values, atol=0.01 * scale)
