@@ -181,7 +181,7 @@ def reduced_chi2(chi2: Any, mask: Any, n_k: int, n_params: Any, n_nuisance: int 
     n_k : int, number of EDCs
     n_params : float or array, effective free parameters of the self-energy model
     n_nuisance : int
-        Linear nuisances per EDC (:attr:`Problem.n_nuisance`): 2 for a_k, b_k;
+        Linear nuisances per EDC (:attr:`ProblemInfo.n_nuisance`): 2 for a_k, b_k;
         3 with the Shirley background.
     """
     n = float(np.sum(np.asarray(mask))) * n_k
