@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["Progress", "add_fit_options", "check_output", "config_from"]
+__all__ = ["Progress", "add_fit_options", "check_output", "config_from", "measured_background"]
 
 #: CLI option → FitConfig field.
 _FIELDS = (
@@ -22,6 +22,7 @@ _FIELDS = (
     ("seed", "seed"),
     ("temperature", "temperature"),
     ("resolution", "resolution"),
+    ("background", "background"),
 )
 
 
@@ -32,6 +33,10 @@ def add_fit_options(p: argparse.ArgumentParser, *, baselines_default: bool = Tru
     p.add_argument("--restarts", type=int, help="independent seeds; >1 reports a spread (*_std)")
     p.add_argument("--steps", type=int, help="optimizer steps")
     p.add_argument("--seed", type=int, help="random seed")
+    p.add_argument("--background", choices=("constant", "shirley"),
+                   help="extrinsic background per EDC: a constant, or a constant plus the Shirley integral of the "
+                        "EDC (PRB 5, 4709 (1972)); default shirley for raw files (--gold) and cuts made by "
+                        "`arpes-sigma prepare`, constant otherwise")
     if baselines_default:
         p.add_argument("--no-baselines", action="store_true", help="skip the Norman and normal-only baselines")
     else:
@@ -55,6 +60,23 @@ def config_from(args: argparse.Namespace, *, baselines_default: bool = True) -> 
     else:
         kw["baselines"] = bool(getattr(args, "baselines", False))
     return FitConfig(**kw)
+
+
+def measured_background(config: Any, args: argparse.Namespace, data: Any = None, *, raw: bool = False) -> Any:
+    """``config`` with the Shirley background when the cut is a measured one and ``--background`` was not given.
+
+    Measured (raw) spectra carry an energy-dependent background of inelastic
+    electrons; analysis-ready synthetic cuts do not. So raw files (``raw``),
+    or a cut made by ``arpes-sigma prepare`` (attrs ``prepared_by``), are
+    fitted with ``background="shirley"`` unless the user chose; everything
+    else keeps the configuration's background.
+    """
+    if getattr(args, "background", None) is not None:
+        return config
+    prepared = data is not None and str(getattr(data, "attrs", {}).get("prepared_by", "")) == "arpes_sigma.prepare"
+    if raw or prepared:
+        return config.replace(background="shirley")
+    return config
 
 
 def check_output(path: str | None, *, inputs: tuple = (), suffixes: tuple[str, ...] = (".nc",)) -> str | None:

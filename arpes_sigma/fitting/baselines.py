@@ -99,7 +99,8 @@ def fit_norman(fitter: Fitter) -> NormanResult:
     ib = int(np.nanargmin(np.where(np.isfinite(chi2), chi2, np.nan)))
     p = ps[ib]
     fit = data_fit(_norman_curves(p, fitter.problem, fitter.settings), fitter.problem, fitter.settings)
-    chi2r = float(reduced_chi2(fit.chi2, fitter.settings.mask, fitter.problem.n_k, 4))
+    chi2r = float(reduced_chi2(fit.chi2, fitter.settings.mask, fitter.problem.n_k, 4,
+                                     fitter.info.n_nuisance))
     g1, d, g0, lam = (float(x) for x in _norman_params(p))
     return NormanResult(gamma1=g1, delta=abs(d), gamma0=g0, renormalisation=lam, chi2_reduced=chi2r,
                         model_intensity=np.asarray(fit.fitted))

@@ -28,7 +28,10 @@ import numpy as np
 from ..errors import ConfigError
 from ..model import ModelSpec
 
-__all__ = ["PRIOR_NAMES", "FitConfig"]
+__all__ = ["BACKGROUND_CHOICES", "PRIOR_NAMES", "FitConfig"]
+
+#: The extrinsic-background models (``FitConfig.background``).
+BACKGROUND_CHOICES = ("constant", "shirley")
 
 #: Names of the soft priors' weights (traced: changing them never recompiles).
 PRIOR_NAMES = ("smoothness", "gap_penalty", "l2", "pairing_scale", "gap_scale")
@@ -81,6 +84,15 @@ class FitConfig:
     baselines : bool
         With :func:`arpes_sigma.fit_with_baselines` (the CLI, fit-many), also
         fit the Norman baseline (:mod:`arpes_sigma.fitting.baselines`).
+    background : {"constant", "shirley"}
+        The extrinsic background added to each EDC, its coefficients fitted in
+        closed form with the amplitude a_k: ``"constant"`` is b_k;
+        ``"shirley"`` is b_k + c_k S_k(ω) with S_k the Shirley integral of the
+        measured EDC (Shirley, Phys. Rev. B 5, 4709 (1972);
+        :func:`arpes_sigma.fitting.problem.shirley_integral`) — an
+        energy-dependent background from inelastic scattering, as raw
+        spectra carry. Each background function costs one degree of freedom
+        per EDC.
     """
 
     n_poles: int = 2
@@ -106,9 +118,12 @@ class FitConfig:
     max_resolution: float = 0.03
     grid_step: float | None = None
     baselines: bool = True
+    background: str = "constant"
 
     def __post_init__(self) -> None:
         self.model_spec()  # checks the sizes
+        if self.background not in BACKGROUND_CHOICES:
+            raise ConfigError(f"background={self.background!r} is unknown; use one of {', '.join(BACKGROUND_CHOICES)}")
         ints = {"steps": (1, 10_000_000), "steps_per_call": (1, 100_000), "restarts": (1, 128),
                 "seed": (0, 2**31 - 1)}
         for name, (lo, hi) in ints.items():

@@ -87,7 +87,7 @@ class Evaluation(NamedTuple):
     Attributes
     ----------
     s11, s22, w : (R, E) complex, eV — Σ11, Σ22, W on the measured energies
-    fitted : (R, K, E) — the model intensity with a_k, b_k applied
+    fitted : (R, K, E) — the model intensity with a_k and the extrinsic background applied
     chi2 : (R,) — χ² over the window
     terms : dict name -> (R,) — prior terms ½Σr²/N
     """

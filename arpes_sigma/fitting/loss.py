@@ -2,13 +2,17 @@
 
 The fit minimises ½‖r(θ)‖² with
 
-    r = [ mask·(I − a_k m_k(ω) − b_k)/σ ;  prior residuals ],
+    r = [ mask·(I − a_k m_k(ω) − Σ_j c_kj B_kj(ω))/σ(k, ω) ;  prior residuals ],
 
 where m_k is the model spectrum [A f] ⊛ Gauss from
-:func:`arpes_sigma.physics.observed` and the per-EDC amplitude a_k and
-background b_k are solved in closed form at every evaluation (variable
-projection: they enter linearly, so they are never iterated; Golub & Pereyra,
-SIAM J. Numer. Anal. 10, 413 (1973)). Written as a residual vector, the whole
+:func:`arpes_sigma.physics.observed`, σ(k, ω) the noise of each point, and
+B_kj the extrinsic-background basis of the problem (a constant, b_k; with the
+Shirley background also the Shirley integral of the measured EDC,
+:func:`arpes_sigma.fitting.problem.background_basis`). The per-EDC amplitude
+a_k and background coefficients c_kj are solved in closed form at every
+evaluation by weighted least squares with weights 1/σ² (variable projection:
+they enter linearly, so they are never iterated; Golub & Pereyra, SIAM J.
+Numer. Anal. 10, 413 (1973)). Written as a residual vector, the whole
 objective — data and priors — is a sum of squares, so a Gauss–Newton /
 Levenberg–Marquardt solver applies and JᵀJ is the Laplace approximation's
 Hessian (:mod:`arpes_sigma.fitting.evidence`).
@@ -62,7 +66,7 @@ class DataFit(NamedTuple):
     ----------
     residual : (K, E) mask·(I − fitted)/σ
     chi2 : () χ² over the window
-    fitted : (K, E) a_k m_k(ω) + b_k
+    fitted : (K, E) a_k m_k(ω) + background
     """
 
     residual: jax.Array
@@ -70,28 +74,41 @@ class DataFit(NamedTuple):
     fitted: jax.Array
 
 
-def solve_nuisance(model: jax.Array, data: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Per-EDC amplitude a_k and background b_k minimising Σ mask (I − a m − b)².
+def solve_nuisance(model: jax.Array, data: jax.Array, mask: jax.Array, noise: jax.Array | None = None,
+                   basis: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
+    """Per-EDC amplitude a_k and background coefficients c_kj minimising Σ_ω mask (I − a m − Σ_j c_j B_j)² / σ².
+
+    A weighted linear least-squares problem per EDC with the 1 + B columns
+    (m_k, B_k1, …), solved through its (K, 1+B, 1+B) normal equations after
+    scaling every column to unit weighted norm (so that intensities of any
+    size keep float32 precision); a ridge of 1e-6 on the scaled diagonal keeps
+    a degenerate EDC (a model curve ≡ 0) finite.
 
     Parameters
     ----------
     model, data : arrays, shape (K, E)
     mask : array, shape (E,), 0/1 (the energy window)
+    noise : array, shape (K, E) or broadcastable, optional
+        σ of each point (intensity units); default 1 (unweighted).
+    basis : array, shape (K, B, E), optional
+        Background functions of each EDC; default one constant (B = 1).
 
     Returns
     -------
-    a, b : arrays, shape (K,)
+    a : array, shape (K,)
+    c : array, shape (K, B) — the background coefficients (c[:, 0] is b_k for the default basis)
     """
-    s = jnp.sum(mask)
-    sm = model @ mask
-    smm = (model * model) @ mask
-    si = data @ mask
-    smi = (model * data) @ mask
-    det = s * smm - sm * sm
-    det = jnp.where(jnp.abs(det) > 1e-30, det, 1e-30)
-    a = (s * smi - sm * si) / det
-    b = (smm * si - sm * smi) / det
-    return a, b
+    if basis is None:
+        basis = jnp.ones((data.shape[0], 1, data.shape[1]), data.dtype)
+    weight = jnp.broadcast_to(mask[None, :] if noise is None else mask[None, :] / noise**2, data.shape)
+    cols = jnp.concatenate([model[:, None, :], basis], axis=1)  # (K, P, E)
+    norm = jnp.sqrt(jnp.einsum("kpe,ke->kp", cols * cols, weight))
+    norm = jnp.where(norm > 0, norm, 1.0)
+    cols = cols / norm[..., None]
+    gram = jnp.einsum("kpe,kqe,ke->kpq", cols, cols, weight) + 1e-6 * jnp.eye(cols.shape[1], dtype=cols.dtype)
+    rhs = jnp.einsum("kpe,ke->kp", cols, weight * data)
+    coef = jnp.linalg.solve(gram, rhs[..., None])[..., 0] / norm
+    return coef[:, 0], coef[:, 1:]
 
 
 def model_curves(
@@ -104,10 +121,10 @@ def model_curves(
 
 
 def data_fit(curves: jax.Array, problem: Problem, settings: Settings) -> DataFit:
-    """Residuals and χ² over the window of model ``curves`` (K, E), with a_k, b_k solved in closed form."""
+    """Residuals and χ² over the window of model ``curves`` (K, E); a_k and the background solved in closed form."""
     mask = settings.mask
-    a, b = solve_nuisance(curves, problem.intensity, mask)
-    fitted = a[:, None] * curves + b[:, None]
+    a, c = solve_nuisance(curves, problem.intensity, mask, problem.noise, problem.background)
+    fitted = a[:, None] * curves + jnp.einsum("kb,kbe->ke", c, problem.background)
     r = (problem.intensity - fitted) / problem.noise * mask[None, :]
     return DataFit(r, jnp.sum(r * r), fitted)
 
@@ -154,16 +171,19 @@ def prior_terms(params: Params, spec: ModelSpec, problem: Problem, settings: Set
     return {k: 0.5 * jnp.sum(v * v) / n for k, v in prior_residuals(params, spec, settings, n).items()}
 
 
-def reduced_chi2(chi2: Any, mask: Any, n_k: int, n_params: float) -> Any:
-    """χ² / (N − p): N = points in the window over all K EDCs, p = model parameters + 2 per EDC (a_k, b_k).
+def reduced_chi2(chi2: Any, mask: Any, n_k: int, n_params: Any, n_nuisance: int = 2) -> Any:
+    """χ² / (N − p): N = points in the window over all K EDCs, p = model parameters + the nuisances of every EDC.
 
     Parameters
     ----------
     chi2 : float or array
     mask : (E,) the window mask
     n_k : int, number of EDCs
-    n_params : float, effective free parameters of the self-energy model
+    n_params : float or array, effective free parameters of the self-energy model
+    n_nuisance : int
+        Linear nuisances per EDC (:attr:`ProblemInfo.n_nuisance`): 2 for a_k, b_k;
+        3 with the Shirley background.
     """
     n = float(np.sum(np.asarray(mask))) * n_k
-    return np.asarray(chi2) / max(n - n_params - 2 * n_k, 1.0)
+    return np.asarray(chi2) / np.maximum(n - np.asarray(n_params) - n_nuisance * n_k, 1.0)
 

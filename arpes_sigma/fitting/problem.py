@@ -6,6 +6,16 @@
 * :class:`Settings` — everything a UI may change while a fit runs (window
   mask, prior weights and widths, temperature, resolution), as traced arrays,
   so moving a slider never recompiles.
+
+The noise is one standard deviation per data point, σ(k, ω), shape (K, E)
+whatever its source (a single level is broadcast), so a fit with a measured
+per-point noise and one with a single level compile to the same program. The
+extrinsic background of every EDC is a linear combination of fixed basis
+functions (:func:`background_basis`): a constant, and with
+``FitConfig.background = "shirley"`` also the Shirley integral of the measured
+EDC (Shirley, Phys. Rev. B 5, 4709 (1972)). The basis always has two rows (the
+second ≡ 0 for a constant background, whose coefficient the closed-form solve
+then sets to 0), so both background models run the same compiled program.
 """
 
 from __future__ import annotations
@@ -24,11 +34,17 @@ from ..io.noise import estimate_noise
 from ..physics.instrument import model_grid, uniform_layout
 from .config import FitConfig
 
-__all__ = ["Problem", "ProblemInfo", "Settings", "build_problem", "make_settings", "window_mask"]
+__all__ = ["BACKGROUNDS", "N_BASIS", "Problem", "ProblemInfo", "Settings", "background_basis", "build_problem",
+           "make_settings", "noise_of", "shirley_integral", "window_mask"]
+
+#: Extrinsic-background models (``FitConfig.background``) and their basis functions per EDC.
+BACKGROUNDS = {"constant": ("constant",), "shirley": ("constant", "shirley")}
+#: Rows of every problem's background basis (unused rows are ≡ 0): one compiled program for every model.
+N_BASIS = 2
 
 
-@functools.partial(jax.tree_util.register_dataclass, data_fields=["omega", "grid", "eps", "intensity", "noise"],
-                   meta_fields=["layout"])
+@functools.partial(jax.tree_util.register_dataclass,
+                   data_fields=["omega", "grid", "eps", "intensity", "noise", "background"], meta_fields=["layout"])
 @dataclasses.dataclass(frozen=True)
 class Problem:
     """The arrays of one cut (fixed shapes per data set).
@@ -39,8 +55,11 @@ class Problem:
     grid : (M,) eV — uniform model grid, padded for the largest resolution
     eps : (K,) eV — bare band energy of each EDC
     intensity : (K, E) — the data, as read
-    noise : () or (K, E) — noise standard deviation (intensity units), one
-        level or one per point
+    noise : (K, E) — noise standard deviation σ(k, ω) of every point
+        (intensity units); a single level is broadcast
+    background : (K, 2, E) — the extrinsic-background basis of each EDC
+        (:func:`background_basis`; a row ≡ 0 is unused); its coefficients are
+        fitted in closed form with the amplitude a_k
     layout : (c0, stride, h) or None, static — uniform energies sit on the grid
         (:func:`arpes_sigma.physics.instrument.uniform_layout`) and the
         resolution is a short stencil; None: a dense Gaussian matrix
@@ -51,6 +70,7 @@ class Problem:
     eps: jax.Array
     intensity: jax.Array
     noise: jax.Array
+    background: jax.Array
     layout: tuple[int, int, int] | None = dataclasses.field(default=None, metadata={"static": True})
 
     @property
@@ -70,6 +90,9 @@ class ProblemInfo:
     attrs : dict — the data attrs, carried into results
     temperature : float, K — read from the data
     resolution : float, eV — read from the data (FWHM)
+    noise_source : str — where σ(k, ω) came from ("config", "per point (noise_sigma)",
+        "attrs noise_sigma" or "estimated")
+    background : str — the extrinsic-background model (``FitConfig.background``)
     """
 
     k: np.ndarray
@@ -77,6 +100,13 @@ class ProblemInfo:
     attrs: dict
     temperature: float
     resolution: float
+    noise_source: str = "estimated"
+    background: str = "constant"
+
+    @property
+    def n_nuisance(self) -> int:
+        """Linear nuisance parameters per EDC: the amplitude a_k and one coefficient per background function."""
+        return 1 + len(BACKGROUNDS[self.background])
 
 
 class Settings(NamedTuple):
@@ -107,6 +137,98 @@ def window_mask(omega: np.ndarray, window: tuple[float, float] | None) -> np.nda
     return m
 
 
+def noise_of(da: Any, intensity: np.ndarray, override: float | None = None) -> tuple[np.ndarray, str]:
+    """The noise σ(k, ω) of a validated cut, shape (K, E), and where it came from.
+
+    In order: ``override`` (one level, ``FitConfig.noise``); a coordinate
+    ``noise_sigma`` with dims (k, eV) or (eV,) — the per-point noise that
+    :func:`arpes_sigma.prepare` measures; ``attrs['noise_sigma']`` (one
+    level); otherwise one level estimated from the data
+    (:func:`arpes_sigma.io.noise.estimate_noise`).
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Validated, dims (k, eV).
+    intensity : array, shape (K, E)
+        Its values.
+    override : float, optional
+        One noise level (intensity units).
+
+    Raises
+    ------
+    ArpesDataError
+        A ``noise_sigma`` coordinate of other dims, or not finite and > 0 everywhere.
+    """
+    shape = intensity.shape
+    if override is not None:
+        return np.full(shape, float(override)), "config"
+    coord = da.coords.get("noise_sigma")
+    if coord is not None and coord.ndim > 0:
+        if not set(coord.dims) <= {"k", "eV"} or "eV" not in coord.dims:
+            raise ArpesDataError(
+                f"coordinate noise_sigma has dims {tuple(coord.dims)}; give it dims (k, eV) or (eV,), "
+                "or drop it with da.drop_vars('noise_sigma')")
+        sigma = np.broadcast_to(np.asarray(coord.transpose(*[d for d in ("k", "eV") if d in coord.dims]).values,
+                                           dtype=float), shape)
+        if not np.all(np.isfinite(sigma) & (sigma > 0)):
+            raise ArpesDataError(
+                "coordinate noise_sigma must be finite and > 0 at every point; fix it or pass FitConfig(noise=...)")
+        return np.array(sigma), "per point (noise_sigma)"
+    level = float(coord.values) if coord is not None else float(da.attrs.get("noise_sigma", 0.0) or 0.0)
+    if np.isfinite(level) and level > 0:
+        return np.full(shape, level), "attrs noise_sigma"
+    return np.full(shape, estimate_noise(intensity)), "estimated"
+
+
+def shirley_integral(omega: np.ndarray, intensity: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """The Shirley integral S_k(ω) = ∫_ω^ω_max I_k(ω') dω' of each measured EDC, 1 at the window's lowest energy.
+
+    Shirley, Phys. Rev. B 5, 4709 (1972): the inelastic background under a
+    spectrum is proportional to the intensity at higher kinetic energy (here:
+    above ω). Taken from the measured EDC itself (trapezoids on the measured
+    energies), it is fixed data, so its coefficient stays a linear nuisance
+    solved in closed form; the constant the data hold above ω contributes a
+    linear ramp. The normalisation only sets the coefficient's scale.
+
+    Parameters
+    ----------
+    omega : (E,) eV, ascending
+    intensity : (K, E)
+    mask : (E,) 0/1, optional
+        The energy window; the normalisation point is its lowest energy.
+
+    Returns
+    -------
+    (K, E) array, dimensionless
+    """
+    x = np.atleast_2d(np.asarray(intensity, dtype=float))
+    e = np.asarray(omega, dtype=float)
+    pieces = 0.5 * (x[:, 1:] + x[:, :-1]) * np.diff(e)[None, :]
+    s = np.concatenate([np.cumsum(pieces[:, ::-1], axis=1)[:, ::-1], np.zeros((x.shape[0], 1))], axis=1)
+    i0 = int(np.flatnonzero(np.asarray(mask) > 0)[0]) if mask is not None and np.any(np.asarray(mask) > 0) else 0
+    ref = s[:, i0]
+    big = np.max(np.abs(s), axis=1)
+    ref = np.where(np.abs(ref) > 1e-12 * np.maximum(big, 1e-300), ref, np.where(big > 0, big, 1.0))
+    return s / ref[:, None]
+
+
+def background_basis(omega: np.ndarray, intensity: np.ndarray, kind: str = "constant",
+                     mask: np.ndarray | None = None) -> np.ndarray:
+    """The extrinsic-background basis functions of each EDC, shape (K, N_BASIS, E); unused rows are ≡ 0.
+
+    ``"constant"``: b_k (one function). ``"shirley"``: b_k + c_k S_k(ω) with
+    S_k the :func:`shirley_integral` of the measured EDC (two functions).
+    """
+    x = np.atleast_2d(np.asarray(intensity, dtype=float))
+    parts = {"constant": lambda: np.ones_like(x), "shirley": lambda: shirley_integral(omega, x, mask)}
+    if kind not in BACKGROUNDS:
+        raise ConfigError(f"background={kind!r} is unknown; use one of {sorted(BACKGROUNDS)}")
+    rows = [parts[name]() for name in BACKGROUNDS[kind]]
+    rows += [np.zeros_like(x)] * (N_BASIS - len(rows))
+    return np.stack(rows, axis=1)
+
+
 def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
     """Validate a cut (or an EDC) and turn it into a :class:`Problem` and its :class:`ProblemInfo`.
 
@@ -128,12 +250,7 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
         da = da.assign_coords(eps_k=("k", np.atleast_1d(np.asarray(da.coords["eps_k"].values, dtype=float))))
     omega = np.asarray(da["eV"].values, dtype=float)
     intensity = np.asarray(da.values, dtype=float)
-    if config.noise is not None:
-        noise = float(config.noise)
-    elif "noise_sigma" in da.attrs and float(da.attrs["noise_sigma"]) > 0:
-        noise = float(da.attrs["noise_sigma"])
-    else:
-        noise = estimate_noise(intensity)
+    noise, noise_source = noise_of(da, intensity, config.noise)
     resolution = float(da.attrs["energy_resolution"])
     if resolution > config.max_resolution:
         raise ArpesDataError(
@@ -152,6 +269,8 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
         eps=jnp.asarray(np.asarray(da["eps_k"].values, dtype=float).reshape(-1)),
         intensity=jnp.asarray(intensity),
         noise=jnp.asarray(noise),
+        background=jnp.asarray(background_basis(omega, intensity, config.background,
+                                                window_mask(omega, config.window))),
         layout=layout,
     )
     info = ProblemInfo(
@@ -160,6 +279,8 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
         attrs=dict(da.attrs),
         temperature=float(da.attrs["sample_temp"]),
         resolution=resolution,
+        noise_source=noise_source,
+        background=config.background,
     )
     return problem, info
 

@@ -30,6 +30,7 @@ from ..model import ModelSpec, floor, gap, n_params, poles
 from ..physics import sigma_total
 from .engine import Evaluation
 from .evidence import SUPPORT_THRESHOLD, laplace, self_energy_std
+from .loss import reduced_chi2
 from .result import FitResult
 
 if TYPE_CHECKING:
@@ -117,10 +118,9 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
     s11, s22, w = ev.s11, ev.s22, ev.w * flip[:, None]
     stot = np.asarray(sigma_total(omega, eps[None, :, None], s11[:, None, :], s22[:, None, :], w[:, None, :]))
 
-    n = float(mask.sum()) * n_k
     lap = _laplace64(fitter, 1.0) if errors else None
     p_eff = np.asarray(lap.p_eff) if lap is not None else np.full(2 * r, float(n_params(spec)))
-    chi2r = ev.chi2 / np.maximum(n - p_eff - 2 * n_k, 1.0)
+    chi2r = reduced_chi2(ev.chi2, mask, n_k, p_eff, fitter.info.n_nuisance)
     noise_scale = max(1.0, float(chi2r[ib])) if np.isfinite(chi2r[ib]) else 1.0
     if lap is not None and noise_scale > 1.0:
         lap = _laplace64(fitter, noise_scale)
@@ -187,5 +187,5 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
         config=c,
         baselines=base,
         params=_pole_params(best, spec, float(flip[ib])),
-        attrs=fitter.info.attrs,
+        attrs={**fitter.info.attrs, "noise_source": fitter.info.noise_source},
     )

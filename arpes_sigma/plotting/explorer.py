@@ -26,16 +26,16 @@ class ExplorerFigure:
     fig : matplotlib.figure.Figure
     result : FitResult
         The first result to draw (sets the axes' data ranges).
-    noise : float
-        Noise level σ of the data; the residual image shows (data − fit)/σ.
+    noise : float or array (K, E)
+        Noise σ of the data (one level or per point); the residual image shows (data − fit)/σ.
     truth : xarray.Dataset, optional
         The truth of a synthetic spectrum, drawn in grey.
     k_index : int
         EDC of the cancellation panel.
     """
 
-    def __init__(self, fig: Figure, result: Any, *, noise: float, truth: Any = None, k_index: int = 0):
-        self.noise = float(noise)
+    def __init__(self, fig: Figure, result: Any, *, noise: Any, truth: Any = None, k_index: int = 0):
+        self.noise = np.asarray(noise, dtype=float)
         left, right = fig.subfigures(1, 2, width_ratios=[2.1, 1.0])
         _, self.art = result_figure(result, truth=truth, k_index=k_index, fig=left)
         axes = self.art["axes"]

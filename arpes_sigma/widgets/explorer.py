@@ -140,7 +140,8 @@ class Explorer(widgets.VBox):
         self.controls = explorer_controls(self.fitter, k0)
         self.figure = make_figure(figsize, lock=self._draw_lock)
         first = self.fitter.result()
-        self.view = ExplorerFigure(self.figure, first, noise=float(self.fitter.problem.noise), truth=truth, k_index=k0)
+        self.view = ExplorerFigure(self.figure, first, noise=np.asarray(self.fitter.problem.noise), truth=truth,
+                                   k_index=k0)
         self._draw_result(first)
         freeze_layout(self.figure)
         self._connect()

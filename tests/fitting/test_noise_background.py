@@ -1,0 +1,221 @@
+"""Per-point noise σ(k, ω) and the extrinsic background (constant or Shirley) of the fit.
+
+The fit tests use one small shape (5 EDCs × 86 energies, the shape of
+tests/fitting/test_fit.py) so the engine compiles once for the module; each
+fit takes well under a minute on two cores.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from arpes_sigma import FitConfig, Fitter
+from arpes_sigma.errors import ArpesDataError, ConfigError
+from arpes_sigma.fitting.fitter import drive
+from arpes_sigma.fitting.loss import reduced_chi2, solve_nuisance
+from arpes_sigma.fitting.problem import build_problem, shirley_integral
+from arpes_sigma.synthetic import make_spectrum
+
+SMALL = FitConfig(steps=100, steps_per_call=10, restarts=2, n_features=8, n_background=64, baselines=False)
+EPS = np.linspace(-0.15, 0.03, 5)
+ENERGIES = np.arange(-0.25, 0.0401, 0.0034)
+OCCUPIED = ENERGIES < -0.005
+
+
+@pytest.fixture(scope="module")
+def clean():
+    """The noise-free small cut and its truth."""
+    return make_spectrum(eps_k=EPS, energies=ENERGIES, noise=0.0, seed=3)
+
+
+def _fit(da, config):
+    f = Fitter(da, config)
+    drive(f, config.steps // config.steps_per_call)
+    return f, f.result()
+
+
+def _l2_sigma11(result, truth):
+    true = truth["re_sigma_normal"].values + 1j * truth["im_sigma_normal"].values
+    return float(np.linalg.norm((result.sigma_normal - true)[OCCUPIED]) / np.linalg.norm(true[OCCUPIED]))
+
+
+# -- the weighted closed-form nuisances --------------------------------------------------------------
+
+def _basis(rng, k, e):
+    s = np.cumsum(rng.random((k, e))[:, ::-1], axis=1)[:, ::-1]
+    return np.stack([np.ones((k, e)), s / s[:, :1]], axis=1)
+
+
+def test_weighted_solve_nuisance_recovers_known_coefficients_exactly():
+    rng = np.random.default_rng(2)
+    k, e = 4, 60
+    m = rng.random((k, e)) * 50.0  # intensities far from 1: the column scaling keeps float32 precision
+    basis = _basis(rng, k, e)
+    a, c = np.array([0.5, 2.0, 1.3, 0.9]), rng.uniform(-3, 3, size=(k, 2))
+    data = a[:, None] * m + np.einsum("kb,kbe->ke", c, basis)
+    sigma = rng.uniform(0.1, 5.0, size=(k, e))  # weights 1/σ² over 2.5 decades: exact data stay exact
+    fa, fc = solve_nuisance(jnp.asarray(m), jnp.asarray(data), jnp.ones(e), jnp.asarray(sigma), jnp.asarray(basis))
+    assert fc.shape == (k, 2)
+    np.testing.assert_allclose(fa, a, rtol=2e-4)  # float32 normal equations
+    np.testing.assert_allclose(fc, c, rtol=2e-4, atol=2e-3)
+    # an unused (≡ 0) basis row gets coefficient 0 and changes nothing else
+    padded = np.concatenate([basis[:, :1], np.zeros((k, 1, e))], axis=1)
+    data1 = a[:, None] * m + c[:, :1]
+    fa1, fc1 = solve_nuisance(jnp.asarray(m), jnp.asarray(data1), jnp.ones(e), jnp.asarray(sigma), jnp.asarray(padded))
+    np.testing.assert_allclose(fa1, a, rtol=2e-4)
+    np.testing.assert_allclose(fc1[:, 0], c[:, 0], rtol=2e-4, atol=2e-3)
+    assert np.all(np.asarray(fc1[:, 1]) == 0)
+
+
+def test_weighted_solve_nuisance_matches_weighted_least_squares_on_noisy_data():
+    rng = np.random.default_rng(4)
+    k, e = 3, 80
+    m = rng.random((k, e))
+    basis = _basis(rng, k, e)
+    sigma = rng.uniform(0.01, 0.3, size=(k, e))
+    data = 1.5 * m + 0.2 + 0.4 * basis[:, 1] + sigma * rng.standard_normal((k, e))
+    mask = (np.arange(e) > 5).astype(float)
+    fa, fc = solve_nuisance(jnp.asarray(m), jnp.asarray(data), jnp.asarray(mask), jnp.asarray(sigma),
+                            jnp.asarray(basis))
+    unweighted, _ = solve_nuisance(jnp.asarray(m), jnp.asarray(data), jnp.asarray(mask), None, jnp.asarray(basis))
+    for i in range(k):
+        w = np.sqrt(mask) / sigma[i]
+        x = np.stack([m[i], basis[i, 0], basis[i, 1]], axis=1) * w[:, None]
+        ref = np.linalg.lstsq(x, data[i] * w, rcond=None)[0]
+        np.testing.assert_allclose(np.r_[fa[i], fc[i]], ref, rtol=1e-3, atol=1e-3)
+    assert not np.allclose(unweighted, fa, rtol=1e-3)  # the weights change the answer
+
+
+# -- the noise and the background basis of a problem ---------------------------------------------------
+
+def test_problem_noise_is_per_point_whatever_its_source(clean):
+    da, _ = clean
+    shape = da.shape
+    sigma = 0.01 + 0.05 * np.abs(da.values) / np.abs(da.values).max()
+    per_point = da.assign_coords(noise_sigma=(("k", "eV"), sigma))
+    p, info = build_problem(per_point, SMALL)
+    assert p.noise.shape == shape and info.noise_source == "per point (noise_sigma)"
+    np.testing.assert_allclose(p.noise, sigma, rtol=1e-6)
+    # energies given descending and momentum first: the coordinate follows the data
+    flipped = per_point.isel(eV=slice(None, None, -1)).transpose("eV", "k")
+    np.testing.assert_allclose(build_problem(flipped, SMALL)[0].noise, sigma, rtol=1e-6)
+    p, info = build_problem(per_point, SMALL.replace(noise=0.2))  # the config overrides
+    assert info.noise_source == "config" and np.all(np.asarray(p.noise) == np.float32(0.2))
+    p, info = build_problem(da.assign_attrs(noise_sigma=0.03), SMALL)
+    assert p.noise.shape == shape and info.noise_source == "attrs noise_sigma"
+    one = per_point.isel(k=2)  # an EDC carries its σ along energy
+    assert build_problem(one, SMALL)[0].noise.shape == (1, shape[1])
+    bad = da.assign_coords(noise_sigma=(("k", "eV"), np.where(np.arange(shape[1]) == 3, 0.0, sigma)))
+    with pytest.raises(ArpesDataError, match="noise_sigma"):
+        build_problem(bad, SMALL)
+
+
+def test_noise_values_change_without_recompiling(clean):
+    da, _ = clean
+    a = Fitter(da.assign_attrs(noise_sigma=0.02), SMALL)
+    a.run()
+    before = a.traces
+    b = Fitter(da.assign_coords(noise_sigma=(("k", "eV"), 0.01 + 0.01 * np.abs(da.values))), SMALL)
+    b.run()
+    c = Fitter(da.assign_attrs(noise_sigma=0.02), SMALL.replace(background="shirley"))
+    c.run()
+    assert b.engine is a.engine is c.engine and c.traces == before
+
+
+def test_shirley_integral_is_the_integrated_intensity_above_each_energy():
+    e = np.linspace(-0.3, 0.05, 351)
+    x = np.stack([np.ones_like(e), 1 + e])  # ∫_ω^0.05 1 = 0.05 − ω;  ∫ (1 + x) = (0.05 − ω) + (0.05² − ω²)/2
+    mask = (e >= -0.2).astype(float)
+    s = shirley_integral(e, x, mask)
+    exact = np.stack([0.05 - e, (0.05 - e) + (0.05**2 - e**2) / 2])
+    i0 = int(np.flatnonzero(mask)[0])
+    np.testing.assert_allclose(s, exact / exact[:, i0:i0 + 1], atol=1e-9)  # trapezoids are exact here
+    assert s[0, i0] == pytest.approx(1.0) and s[0, -1] == 0.0
+
+
+def test_background_config_is_checked_and_counted_in_the_degrees_of_freedom(clean):
+    with pytest.raises(ConfigError, match="background"):
+        FitConfig(background="linear")
+    da, _ = clean
+    p_const, i_const = build_problem(da, SMALL)
+    p_shirley, i_shirley = build_problem(da, SMALL.replace(background="shirley"))
+    # one shape for both models (one compiled program); the constant model's second row is unused
+    assert p_const.background.shape == p_shirley.background.shape == (5, 2, da.sizes["eV"])
+    assert np.all(np.asarray(p_const.background[:, 1]) == 0) and np.all(np.asarray(p_const.background[:, 0]) == 1)
+    assert i_const.n_nuisance == 2 and i_shirley.n_nuisance == 3
+    mask = np.ones(100)
+    assert reduced_chi2(940.0, mask, 10, 60.0, 3) == pytest.approx(940.0 / (1000 - 60 - 30))
+    assert reduced_chi2(940.0, mask, 10, 60.0) == pytest.approx(940.0 / (1000 - 60 - 20))
+    f = Fitter(da, SMALL)
+    with pytest.raises(ConfigError, match="background"):
+        f.update(background="shirley")
+
+
+# -- fits -------------------------------------------------------------------------------------------------
+
+def test_per_point_noise_weights_the_fit_correctly(clean):
+    """Counting-like noise σ ∝ √I: with σ(k, ω) the residuals are white; one global σ misweights them."""
+    da, truth = clean
+    intensity = da.values
+    sigma = np.sqrt(0.02**2 * intensity.max() * intensity)  # 2 % of the maximum at the maximum
+    noisy = da.copy(data=intensity + sigma * np.random.default_rng(5).standard_normal(da.shape))
+    noisy.attrs.pop("noise_sigma")
+    noisy = noisy.assign_coords(noise_sigma=(("k", "eV"), sigma))
+    level = float(np.sqrt(np.mean(sigma**2)))
+    _, per_point = _fit(noisy, SMALL)
+    _, one_level = _fit(noisy, SMALL.replace(noise=level))
+    high = intensity > np.median(intensity)
+
+    def variance_ratio(z):
+        return float(np.var(z[high]) / np.var(z[~high]))
+
+    res_pp = per_point.intensity - per_point.model_intensity
+    res_one = one_level.intensity - one_level.model_intensity
+    # with the measured σ: χ²_red ≈ 1 and residuals/σ of one size at high and low intensity (seed 5: 1.02, 1.08)
+    assert 0.8 < per_point.chi2_reduced < 1.3
+    assert 0.6 < variance_ratio(res_pp / sigma) < 1.6
+    # with one level the normalised residuals are ~5× larger where the intensity is high (seed 5: 4.8)
+    assert variance_ratio(res_one / level) > 2.0
+    # and against the true per-point σ the one-level fit is the worse one (seed 5: χ²/N 1.21 vs 0.96)
+    assert np.mean((res_one / sigma) ** 2) > np.mean((res_pp / sigma) ** 2)
+    assert per_point.attrs["noise_source"] == "per point (noise_sigma)"
+    assert _l2_sigma11(per_point, truth) < 1.0  # a sanity bound: the split Σ11/W of 5 EDCs varies between seeds
+
+
+def _shirley_like(clean, beta=0.3, slope=0.05):
+    """The clean cut plus an energy-dependent background built independently of the fit's Shirley basis.
+
+    A step ∝ the signal's integrated intensity strictly above ω (rectangle rule, the constant b_k left out),
+    β × the maximum at the lowest energy, plus a linear slope of ``slope`` × the maximum across the window.
+    """
+    da, truth = clean
+    e = ENERGIES
+    signal = da.values - truth["background"].values[:, None]
+    de = np.diff(e, append=2 * e[-1] - e[-2])
+    above = np.cumsum((signal * de)[:, ::-1], axis=1)[:, ::-1] - signal * de
+    top = da.values.max()
+    return top * (beta * above / above[:, :1] + slope * (e.max() - e)[None, :] / (e.max() - e.min()))
+
+
+def test_shirley_background_removes_the_bias_a_constant_leaves(clean):
+    da, truth = clean
+    sigma = 0.02 * da.values.max()
+    noisy = da.copy(data=da.values + _shirley_like(clean) + sigma * np.random.default_rng(7).standard_normal(da.shape))
+    noisy.attrs["noise_sigma"] = sigma
+    true_deep = -np.mean(truth["im_sigma_normal"].values[ENERGIES < -0.15])
+    out = {}
+    for kind in ("constant", "shirley"):
+        _, r = _fit(noisy, SMALL.replace(background=kind))
+        z = (r.intensity - r.model_intensity) / sigma
+        out[kind] = dict(chi2=r.chi2_reduced, corr=float(np.corrcoef(z[:, :-1].ravel(), z[:, 1:].ravel())[0, 1]),
+                         deep=-np.mean(r.sigma_normal.imag[ENERGIES < -0.15]) / true_deep,
+                         l2=_l2_sigma11(r, truth), config=r.config.background)
+    const, shir = out["constant"], out["shirley"]
+    assert shir["config"] == "shirley"
+    # a constant background: structured residuals, −Im Σ11 at depth inflated (measured: χ²_red 10, corr 0.9, 1.5×)
+    assert const["chi2"] > 3.0 and const["corr"] > 0.5 and const["deep"] > 1.3
+    # the Shirley background: white residuals and −Im Σ11 at depth near the truth (measured: 1.10, 0.14, 1.02)
+    assert 0.8 < shir["chi2"] < 1.3 and shir["corr"] < 0.3 and 0.8 < shir["deep"] < 1.2
+    assert shir["l2"] < 0.5 * const["l2"]  # measured 0.73 against 3.9
