@@ -138,7 +138,9 @@ def register(sub: Any) -> None:
         description="Fit one cut. A fit-ready file (energies from E_F, momentum axis, eps_k) is fitted as it is; "
                     "a raw analyser file (kinetic energy x angle) with --gold GOLD --temperature T is read, "
                     "calibrated on the gold, prepared and fitted.")
-    p.add_argument("input")
+    p.add_argument("input", help="the cut to fit: a fit-ready file (.nc/.h5/.ibw/.pxt/.txt/.csv/.dat; dims k and eV "
+                                 "from E_F, coordinate eps_k), or with --gold a raw analyser file (SES .txt/.ibw/.pxt, "
+                                 "DA30 .zip)")
     p.add_argument("--out", required=True, help="result netCDF file (.nc)")
     p.add_argument("--figure", help="also write a summary figure (.png/.pdf/.svg)")
     p.add_argument("--temperature", type=float,

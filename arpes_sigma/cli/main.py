@@ -2,7 +2,8 @@
 
 Subcommands: ``demo`` and ``fit`` (:mod:`arpes_sigma.cli.fit`), ``prepare``
 (:mod:`arpes_sigma.cli.prepare`), ``fit-many``
-(:mod:`arpes_sigma.cli.many`), ``thermal`` (:mod:`arpes_sigma.cli.thermal`).
+(:mod:`arpes_sigma.cli.many`), ``thermal`` (:mod:`arpes_sigma.cli.thermal`),
+``lecture`` (:mod:`arpes_sigma.cli.lecture`).
 Bad input exits with status 2 and one line on stderr; no output file is
 written in that case, and the input is never touched. Nothing numerical is
 imported until a subcommand runs, so ``--help`` is fast.
@@ -18,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import ArpesDataError, ConfigError
-from . import fit, many, prepare, thermal
+from . import fit, lecture, many, prepare, thermal
 
 __all__ = ["build_parser", "clean_warnings", "main"]
 
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.register(sub)
     many.register(sub)
     thermal.register(sub)
+    lecture.register(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "update_result_figure",
     "verdict_color",
     "cancellation_lines",
+    "bogoliubov_pole",
     "save_figure",
 ]
 
@@ -96,18 +97,69 @@ def cancellation_lines(ax: Axes, omega: np.ndarray, parts: dict) -> dict:
 
     ``parts`` is the dict of :meth:`arpes_sigma.fit.FitResult.cancellation`.
     The peak of Im Σ11 on the occupied side is marked; at that energy the
-    anomalous term nearly cancels it in Σ_tot. Returns a dict of artists.
+    anomalous term nearly cancels it in Σ_tot. Returns a dict of artists
+    (``bogoliubov``, the annotation of :func:`bogoliubov_pole`, starts as None;
+    :func:`result_figure` adds it).
     """
     a = {}
     (a["normal"],) = ax.plot(omega, parts["im_sigma_normal"], color=COLORS["normal"], label="Im Σ11")
     (a["anomalous"],) = ax.plot(omega, parts["im_anomalous_term"], color=COLORS["anomalous"], label="Im W²/(ω+ε_k−Σ22)")
     (a["total"],) = ax.plot(omega, parts["im_sigma_total"], color=COLORS["total"], lw=2, label="Im Σ_tot (observed)")
     a["marker"] = ax.axvline(_peak_energy(omega, parts["im_sigma_normal"]), color="0.5", ls=":", lw=1)
+    a["bogoliubov"] = None
     ax.axhline(0, color="0.8", lw=0.8)
     ax.set_xlabel("ω − E_F (eV)")
-    ax.set_ylabel("eV")
+    ax.set_ylabel("Im Σ (eV)")
     ax.legend(fontsize=7, loc="lower left")
     return a
+
+
+def bogoliubov_pole(omega: np.ndarray, parts: dict, mask: np.ndarray | None = None) -> float | None:
+    """Energy (eV) of the Bogoliubov pole of Im Σ_tot above E_F, or None when there is none.
+
+    The anomalous term W²/(ω + ε_k − Σ22) has a pole near ω ≈ −ε_k (+|E_k| for
+    an occupied ε_k), where Im Σ_tot has a sharp minimum that no normal
+    self-energy explains. It is reported when, among the energies ω > 0 inside
+    the fit window ``mask``, the lowest Im Σ_tot is an interior local minimum
+    and the anomalous term makes at least half of it. Without pairing
+    (W ≡ 0) the anomalous term vanishes and the answer is None.
+
+    Parameters
+    ----------
+    omega : (E,) eV
+    parts : dict
+        ``im_sigma_total`` and ``im_anomalous_term`` (E,) in eV, as from
+        :meth:`arpes_sigma.fit.FitResult.cancellation`.
+    mask : (E,) bool, optional
+        The fit window (default: every energy).
+    """
+    omega = np.asarray(omega, dtype=float)
+    total = np.asarray(parts["im_sigma_total"], dtype=float)
+    anomalous = np.asarray(parts["im_anomalous_term"], dtype=float)
+    keep = omega > 0 if mask is None else (omega > 0) & np.asarray(mask, dtype=bool)
+    idx = np.flatnonzero(keep)
+    if idx.size < 3:
+        return None
+    j = int(np.argmin(total[idx]))
+    if j in (0, idx.size - 1):  # at the edge of the region: not a pole inside it
+        return None
+    i = idx[j]
+    if not (total[i] < total[i - 1] and total[i] < total[i + 1]):
+        return None
+    if not anomalous[i] <= 0.5 * total[i] < 0:
+        return None
+    return float(omega[i])
+
+
+def _annotate_bogoliubov(ax: Axes, omega: np.ndarray, parts: dict, mask: np.ndarray | None) -> Any:
+    """Arrow and text at the Bogoliubov pole of Im Σ_tot, when :func:`bogoliubov_pole` finds one (else None)."""
+    x = bogoliubov_pole(omega, parts, mask)
+    if x is None:
+        return None
+    y = float(np.interp(x, omega, parts["im_sigma_total"]))
+    return ax.annotate(f"Bogoliubov pole\nω ≈ {1e3 * x:+.0f} meV", xy=(x, y), xytext=(-70, -4),
+                       textcoords="offset points", fontsize=7, color=COLORS["total"], va="center",
+                       arrowprops={"arrowstyle": "->", "color": COLORS["total"], "lw": 0.8})
 
 
 def _peak_energy(omega, im):
@@ -153,15 +205,48 @@ def _window_shading(ax: Axes, omega: np.ndarray, mask: np.ndarray) -> list:
     return out
 
 
+def _window_lines(ax: Axes, omega: np.ndarray, mask: np.ndarray) -> list:
+    """Dash-dotted lines at the edges of the fit window (only where it is narrower than the data); the artists."""
+    omega, mask = np.asarray(omega), np.asarray(mask, dtype=bool)
+    if mask.all() or not mask.any():
+        return []
+    inside = omega[mask]
+    edges = [x for x, cut in ((inside.min(), omega.min() < inside.min()), (inside.max(), omega.max() > inside.max()))
+             if cut]
+    return [ax.axvline(x, color="0.55", ls="-.", lw=0.8, label="fit window" if i == 0 else None)
+            for i, x in enumerate(edges)]
+
+
+def _edc_labels(ax: Axes, result: Any, rows: np.ndarray) -> list:
+    """Momentum (or ε_k) of each drawn EDC, written at its right end; the Text artists."""
+    omega = np.asarray(result.omega)
+    data = np.asarray(result.intensity)
+    off = 0.35 * float(np.nanmax(data))
+    k = getattr(result, "k", None)
+    dim = getattr(result, "momentum_dim", "k")
+    out = []
+    for i, r in enumerate(rows):
+        if k is not None:
+            text = f"{dim} = {float(np.asarray(k)[r]):+.3f}"
+        else:
+            text = f"ε_k = {float(np.asarray(result.eps_k)[r]):+.3f} eV"
+        y = float(np.nanmedian(data[r][-max(3, len(omega) // 20):])) + i * off
+        out.append(ax.text(omega[-1], y, text, fontsize=6, ha="right", va="bottom", color="0.3"))
+    return out
+
+
 def result_figure(
     result: Any, *, truth: Any = None, k_index: int | None = None, fig: Any = None, quality: Any = None,
     max_edcs: int = 12,
 ) -> tuple[Any, dict]:
     """Four-panel summary of a :class:`~arpes_sigma.fit.FitResult`.
 
-    Panels: data vs fit EDCs (at most ``max_edcs`` of them, evenly spread;
-    energies outside the fit window shaded); Im/Re Σ11; Im/Re W; the
-    cancellation panel at ``k_index`` (default: the EDC closest to k_F).
+    Panels: data vs fit EDCs (at most ``max_edcs`` of them, evenly spread,
+    each labelled with its momentum; a data/fit legend; energies outside the
+    fit window shaded); Im/Re Σ11; Im/Re W; the cancellation panel at
+    ``k_index`` (default: the EDC closest to k_F), with the Bogoliubov pole of
+    Im Σ_tot above E_F annotated where there is one (:func:`bogoliubov_pole`).
+    The edges of the fit window are dash-dotted lines on the self-energy panels.
     ``truth`` (a Dataset from :func:`arpes_sigma.synthetic.make_spectrum`)
     adds the true curves. ``quality`` (:func:`arpes_sigma.analysis.quality.fit_quality`)
     that says the fit does not describe its data puts that sentence on top of
@@ -177,7 +262,15 @@ def result_figure(
     art = {}
     art["edc_index"] = edc_indices(len(result.intensity), max_edcs)
     art["edcs"] = edc_stack(axes[0, 0], omega, result.intensity, result.model_intensity, indices=art["edc_index"])
-    art["window"] = _window_shading(axes[0, 0], omega, getattr(result, "window_mask", np.ones(len(omega), bool)))
+    mask = np.asarray(getattr(result, "window_mask", np.ones(len(omega), bool)), dtype=bool)
+    art["window"] = _window_shading(axes[0, 0], omega, mask)
+    data_lines, model_lines = art["edcs"]
+    handles = [data_lines[0]] + model_lines[:1]
+    data_lines[0].set_label("data")
+    if model_lines:
+        model_lines[0].set_label("fit")
+    art["edc_legend"] = axes[0, 0].legend(handles=handles + art["window"][:1], fontsize=7, loc="upper left")
+    art["edc_labels"] = _edc_labels(axes[0, 0], result, art["edc_index"])
     title = f"data vs fit, χ²_red = {result.chi2_reduced:.3f}"
     if result.baselines:
         title += " (" + ", ".join(f"{k}: {v:.2f}" for k, v in result.baselines.items()) + ")"
@@ -194,8 +287,12 @@ def result_figure(
     axes[1, 0].set_title("anomalous self-energy W(ω) (gauge Re W(0) ≥ 0)", fontsize=9)
     parts = result.cancellation(k_index)
     art["cancellation"] = cancellation_lines(axes[1, 1], omega, parts)
+    art["cancellation"]["bogoliubov"] = _annotate_bogoliubov(axes[1, 1], omega, parts, mask)
     axes[1, 1].set_title(f"cancellation at ε_k = {result.eps_k[parts['k_index']]:+.3f} eV", fontsize=9)
+    energy_axes = (axes[0, 1], axes[1, 0], axes[1, 1])
+    art["window_lines"] = [line for ax in energy_axes for line in _window_lines(ax, omega, mask)]
     art["verdict"] = fig.suptitle("", fontsize=10, wrap=True)
+    art["warning"] = art["verdict"]  # the same banner: it says "does not describe the data" on a misfit
     art["axes"] = axes
     art["quality"] = quality
     _show_verdict(art, result)
@@ -238,6 +335,10 @@ def update_result_figure(art: dict, result: Any, k_index: int | None = None) -> 
     c["total"].set_data(omega, parts["im_sigma_total"])
     x = _peak_energy(omega, parts["im_sigma_normal"])
     c["marker"].set_xdata([x, x])
+    if c.get("bogoliubov") is not None:
+        c["bogoliubov"].remove()
+    mask = getattr(result, "window_mask", None)
+    c["bogoliubov"] = _annotate_bogoliubov(c["total"].axes, omega, parts, mask)
     _show_verdict(art, result)
     for ax in np.ravel(art["axes"]):
         ax.relim()

@@ -1,7 +1,7 @@
 """Everything the Playground draws, for one set of hidden-fermion parameters (one jitted function).
 
-One hidden fermion (hybridisation V, level ε_f, pairing D, width γ; Sakai,
-Civelli and Imada, PRL 116, 057003 (2016)), a static gap Δ0 and the
+One hidden fermion (hybridisation V, level ε_f, pairing D, width γ, pairing
+coherence c; Sakai, Civelli and Imada, PRL 116, 057003 (2016)), a static gap Δ0 and the
 marginal-Fermi-liquid-like background of :func:`arpes_sigma.synthetic.spectrum.truth_sigma`
 give Σ11, Σ22 and W; the spectrum goes through the one forward model
 :func:`arpes_sigma.physics.observed`. The function has fixed shapes per
@@ -21,19 +21,22 @@ from .spectrum import truth_sigma
 __all__ = ["PARAMETER_NAMES", "playground_curves", "trace_count"]
 
 #: The parameter vector's entries, in order: energies in eV, temperature in K,
-#: Ω_c of the background in eV; ``eps_k`` picks the EDC of the line panels.
+#: Ω_c of the background in eV; ``eps_k`` picks the EDC of the line panels;
+#: ``coherence`` (dimensionless, in [0, 1]) scales the hidden fermion's
+#: off-diagonal residue: 1 is one hidden fermion (exact cancellation), c < 1
+#: hidden fermions at the same energy with spread pairing angles, 0 no pairing.
 PARAMETER_NAMES = ("V", "eps_f", "D", "static_gap", "gamma", "gamma0", "alpha", "temperature", "resolution",
-                   "eps_k", "omega_c")
+                   "eps_k", "omega_c", "coherence")
 
 _TRACES = [0]
 
 
 def _curves(p: jax.Array, omega: jax.Array, grid: jax.Array, eps: jax.Array) -> dict[str, jax.Array]:
     _TRACES[0] += 1  # runs only while tracing: counts compilations
-    v, ef, d, gap, gam, g0, alpha, temp, res, eps_sel, omega_c = (p[i] for i in range(len(PARAMETER_NAMES)))
+    v, ef, d, gap, gam, g0, alpha, temp, res, eps_sel, omega_c, coh = (p[i] for i in range(len(PARAMETER_NAMES)))
 
     def sigma(x: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-        return truth_sigma(x, v[None], ef[None], d[None], gam[None], gap, g0, alpha, omega_c)
+        return truth_sigma(x, v[None], ef[None], d[None], gam[None], gap, g0, alpha, omega_c, coh[None])
 
     s11g, s22g, wg = sigma(grid)
     image = observed(grid, omega, eps, s11g, s22g, wg, temp, res)
@@ -66,7 +69,7 @@ def playground_curves(values: dict, omega: Any, eps_k: Any, *, max_resolution: f
     ----------
     values : dict
         One value per name of :data:`PARAMETER_NAMES` (eV, K); ``omega_c``
-        defaults to 0.5 eV.
+        defaults to 0.5 eV and ``coherence`` to 1.
     omega : (E,) array, eV
         Uniform energies of the curves and of the image columns.
     eps_k : (K,) array, eV
@@ -85,7 +88,7 @@ def playground_curves(values: dict, omega: Any, eps_k: Any, *, max_resolution: f
     """
     omega = np.asarray(omega, dtype=float)
     grid = model_grid(omega, max_resolution, step=float(np.median(np.diff(omega))))
-    full = {"omega_c": 0.5, **values}
+    full = {"omega_c": 0.5, "coherence": 1.0, **values}
     p = np.array([full[name] for name in PARAMETER_NAMES], dtype=np.float32)
     args = (p, omega.astype(np.float32), grid.astype(np.float32), np.asarray(eps_k, dtype=np.float32))
     out = jax.device_get(_curves_jit(*args))

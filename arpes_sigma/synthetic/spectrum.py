@@ -80,7 +80,7 @@ BG_NODES, BG_SMOOTHING = 401, 0.004
 
 def truth_sigma(
     omega: ArrayLike, v: ArrayLike, eps_f: ArrayLike, d: ArrayLike, gamma: ArrayLike, static_gap: ArrayLike,
-    gamma0: ArrayLike, alpha: ArrayLike, omega_c: ArrayLike,
+    gamma0: ArrayLike, alpha: ArrayLike, omega_c: ArrayLike, coherence: ArrayLike = 1.0,
 ) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Σ11, Σ22, W (complex, eV) of hidden fermions + static gap + MFL-like background; pure ``jax.numpy``.
 
@@ -94,8 +94,12 @@ def truth_sigma(
     omega : (E,) eV
     v, eps_f, d, gamma : (L,) eV — hidden fermions (γ > 0)
     static_gap, gamma0, omega_c : eV;  alpha : dimensionless
+    coherence : (L,) or scalar, in [−1, 1]
+        Pairing coherence of each hidden fermion (1: rank-one residues, exact
+        cancellation; 0: no pairing from the hidden fermions, W = Δ0); see
+        :func:`arpes_sigma.physics.hidden_fermion_sigma`.
     """
-    p11, p22, pw = hidden_fermion_sigma(omega, v, eps_f, d, gamma)
+    p11, p22, pw = hidden_fermion_sigma(omega, v, eps_f, d, gamma, coherence)
     x = omega_c * jnp.linspace(-1.0, 1.0, BG_NODES)
     rho = (gamma0 + alpha * jnp.abs(x)) / jnp.pi * (x[1] - x[0])
     b11, b22 = background_sigma(omega, x, rho, jnp.full_like(x, BG_SMOOTHING))

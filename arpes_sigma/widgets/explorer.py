@@ -219,7 +219,8 @@ class Explorer(widgets.VBox):
             progress = fitter.run()
             result = fitter.result(errors=False)  # the Laplace errors and the verdict come at the end
             self._loss_steps.append(progress.step)
-            self._loss_values.append(np.asarray(progress.loss, dtype=float))
+            # the cost has 2R entries (R paired restarts, then R normal-only ones); the loss panel shows the paired
+            self._loss_values.append(np.asarray(progress.loss, dtype=float)[: fitter.config.restarts])
             dt = time.perf_counter() - t0
         self._draw_result(result)
         best = np.nanmin(progress.loss) if np.isfinite(progress.loss).any() else float("nan")

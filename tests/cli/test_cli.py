@@ -95,3 +95,53 @@ def test_console_script_prints_no_traceback(tmp_path):
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- help texts
+def _subparsers():
+    import argparse
+
+    from arpes_sigma.cli.main import build_parser
+
+    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def test_every_positional_argument_has_help():
+    subs = _subparsers()
+    assert {"demo", "fit", "prepare", "fit-many", "thermal", "lecture"} <= set(subs)
+    for name, parser in subs.items():
+        for action in parser._actions:
+            if not action.option_strings:  # a positional
+                assert action.help and len(action.help) > 15, f"arpes-sigma {name}: {action.dest} has no help"
+
+
+@pytest.mark.parametrize("command, in_positionals, anywhere", [
+    ("fit", ["input", "fit-ready file", "raw analyser file"], []),
+    ("fit-many", ["input", "netCDF file", "raw cuts"], []),
+    ("prepare", ["raw", "SES text"], []),
+    ("lecture", ["VOILA_OPTION", "passed to voila"], ["--port", "--no-browser", "Voilà"]),
+])
+def test_help_describes_the_positional_input(command, in_positionals, anywhere):
+    proc = subprocess.run([sys.executable, "-m", "arpes_sigma.cli", command, "--help"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    positionals = proc.stdout.split("positional arguments:")[1].split("options:")[0]
+    for word in in_positionals:
+        assert word in positionals, (command, word, proc.stdout)
+    for word in anywhere:
+        assert word in proc.stdout, (command, word, proc.stdout)
+
+
+def test_lecture_serves_the_packaged_notebook_without_sources(capsys):
+    from arpes_sigma.cli.lecture import lecture_notebook
+
+    nb = lecture_notebook()
+    assert nb.name == "lecture.ipynb" and nb.is_file() and nb.parent.name == "app"
+    code = main(["lecture", "--port", "9123", "--no-browser", "--print-command", "--", "--Voila.token="])
+    assert code == 0
+    out = capsys.readouterr().out
+    for part in (str(nb), "-m voila", "--port=9123", "--no-browser", "--strip_sources=True", "--template=lab",
+                 "--Voila.token="):
+        assert part in out, (part, out)
+    assert " -- " not in out

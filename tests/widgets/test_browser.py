@@ -24,6 +24,11 @@ path (JupyterLab's own galata-extension, built with 4.6), so that a lost
 allowlist fails here on every machine, not only on the ones with a stray
 extension.
 
+The lecture app (``arpes-sigma lecture``: the packaged ``arpes_sigma/app/lecture.ipynb``
+served by Voilà without sources) is started through the command itself, with
+the same isolated Jupyter folders and allowlist passed after ``--``; the test
+clicks two Playground presets and checks that the figure and the caption change.
+
 Screenshots go to ``$ARPES_SIGMA_ARTIFACTS`` (default: a pytest temporary
 folder). With ``ARPES_SIGMA_SCREENSHOTS=docs`` the test also waits for a
 converged fit and writes ``docs/explorer.png`` and ``docs/playground.png``.
@@ -115,7 +120,8 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _wait_http(url, proc, timeout):
+def _wait_http(url, proc, timeout, any_status=False):
+    """Wait until ``url`` answers 200 (or, with ``any_status``, answers at all: the server is up)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -124,6 +130,10 @@ def _wait_http(url, proc, timeout):
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError:
+            if any_status:
+                return
+            time.sleep(0.25)
         except (urllib.error.URLError, OSError):
             time.sleep(0.25)
     raise RuntimeError(f"voila did not answer {url} within {timeout} s")
@@ -188,6 +198,31 @@ def voila_url(tmp_path_factory):
             yield f"http://127.0.0.1:{port}"
         except RuntimeError as exc:
             raise RuntimeError(f"{exc}\n--- voila log ---\n{log_path.read_text()[-3000:]}") from None
+        finally:
+            _stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def lecture_url(tmp_path_factory, voila_url):
+    """``arpes-sigma lecture`` on a free port, with Voilà's Jupyter folders isolated as for ``voila_url``."""
+    workdir = tmp_path_factory.mktemp("lecture")
+    home = tmp_path_factory.mktemp("lecture_home")
+    _plant_foreign_extension(home / "data" / "labextensions")
+    port = _free_port()
+    cmd = [
+        sys.executable, "-m", "arpes_sigma.cli", "lecture", "--no-browser", "--port", str(port), "--ip", "127.0.0.1",
+        "--", "--Voila.token=", "--Voila.port_retries=0", "--show_tracebacks=True",
+        *(f"--VoilaConfiguration.extension_allowlist={name}" for name in EXTENSIONS),
+    ]
+    log_path = workdir / "lecture.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=workdir, env=_voila_env(home), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            # the page itself would start a kernel: wait for any answer from a path that does not exist
+            _wait_http(f"http://127.0.0.1:{port}/no-such-page", proc, timeout=60, any_status=True)
+            yield f"http://127.0.0.1:{port}"
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}\n--- lecture log ---\n{log_path.read_text()[-3000:]}") from None
         finally:
             _stop_server(proc)
 
@@ -350,5 +385,37 @@ def test_playground_in_a_real_browser(browser, voila_url, artifacts):
         time.sleep(1.0)
         _save(page, artifacts, "playground.png")
         assert page.errors == [], page.errors
+    finally:
+        page.close()
+
+
+def test_lecture_app_presets_change_the_figure(browser, lecture_url, artifacts):
+    """``arpes-sigma lecture``: no code on the page; presets change the caption, the sliders and the figure."""
+    page, image = _open(browser, f"{lecture_url}/", "hidden-fermion poles")
+    try:
+        p = page.page
+        p.wait_for_selector("text=press Run", timeout=150_000)  # the Explorer is on the page too
+        assert p.locator(".jupyter-matplotlib-canvas-div canvas").count() >= 2
+        assert not p.locator("text=from arpes_sigma").count()  # sources stripped
+        assert p.locator("text=Choose a preset").count()
+
+        def readout(label):
+            slider = p.locator(".widget-slider", has=p.locator("label", has_text=label))
+            return slider.locator(".widget-readout").first.inner_text().strip()
+
+        p.get_by_role("button", name="BCS (static gap)").click()
+        p.wait_for_selector("text=BCS: a static gap", timeout=30_000)
+        image = page.wait_for_new_image(image, timeout=30)
+        assert readout("V (eV)") == "0.000" and readout("static gap") == "0.025"
+        image = page.wait_for_stable_image()
+
+        p.get_by_role("button", name="same hidden fermion, unpaired (normal-state dip that mimics a gap)").click()
+        p.wait_for_selector("text=The same hidden fermion without pairing", timeout=30_000)
+        page.wait_for_new_image(image, timeout=30)
+        assert readout("coherence") == "0.00" and readout("V (eV)") == "0.100"
+        time.sleep(1.0)
+        _save(page, artifacts, "lecture.png")
+        assert page.errors == [], page.errors
+        assert not p.locator("text=Traceback").count()
     finally:
         page.close()

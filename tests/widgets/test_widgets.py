@@ -259,3 +259,87 @@ def test_playground_physics_cancellation_and_bound():
     # no pairing: Σ_tot is Σ11
     normal = playground_curves(dict(values, D=0.0, static_gap=0.0), omega, np.zeros(1))
     np.testing.assert_allclose(normal["total"], normal["s11"], atol=1e-6)
+
+
+# ---------------------------------------------------------------- Playground presets
+def _figure_state(pg):
+    """What the figure shows: image, W lines, the inferred Σ_tot, and the caption."""
+    return {
+        "image": np.asarray(pg.view._image.get_array()).copy(),
+        "im_w": np.asarray(pg.view._lines["w"][0].get_ydata()).copy(),
+        "re_w": np.asarray(pg.view._lines["w"][1].get_ydata()).copy(),
+        "im_s11": np.asarray(pg.view._inf_normal.get_ydata()).copy(),
+        "im_total": np.asarray(pg.view._inf_total.get_ydata()).copy(),
+    }
+
+
+def test_playground_presets_set_sliders_figure_and_caption():
+    from arpes_sigma.synthetic.presets import PRESETS
+
+    pg = Playground()
+    try:
+        assert list(pg.presets.options) == list(PRESETS) and len(PRESETS) == 4
+        assert pg.presets.value is None
+        states, captions = {}, {}
+        previous_values, previous_state, previous_caption = pg.values(), _figure_state(pg), pg.caption.value
+        for name, preset in PRESETS.items():
+            ticks = pg.ticks
+            pg.presets.value = name
+            assert pg.ticks == ticks + 1  # one redraw for the whole preset, not one per slider
+            values = pg.values()
+            for key, value in preset.values.items():
+                assert values[key] == pytest.approx(value, abs=1e-9), (name, key)
+            assert values != previous_values
+            state = _figure_state(pg)
+            assert not np.allclose(state["image"], previous_state["image"]), name
+            assert not np.allclose(state["im_total"], previous_state["im_total"]), name
+            assert pg.caption.value != previous_caption and len(pg.caption.value) > 200
+            states[name], captions[name] = state, pg.caption.value
+            previous_values, previous_state, previous_caption = values, state, pg.caption.value
+        assert len(set(captions.values())) == 4
+        assert _output_text(pg) == ""
+    finally:
+        pg.close()
+
+    bcs, paired, unpaired, spread = (states[n] for n in PRESETS)
+    omega = pg.omega
+    energy = np.hypot(PRESETS[list(PRESETS)[1]].eps_f, PRESETS[list(PRESETS)[1]].d)
+    i = int(np.argmin(np.abs(omega + energy)))
+    # unpaired: W ≡ 0 in the figure and Σ_tot is Σ11
+    assert np.all(unpaired["im_w"] == 0) and np.all(unpaired["re_w"] == 0)
+    np.testing.assert_allclose(unpaired["im_total"], unpaired["im_s11"], atol=1e-6)
+    # paired: W ≠ 0, and the strong Im Σ11 peak at −E is cancelled in Σ_tot (read from the figure's lines)
+    assert np.abs(paired["im_w"]).max() > 0.1
+    assert paired["im_s11"][i] < -0.2
+    assert abs(paired["im_total"][i]) < 0.2 * abs(paired["im_s11"][i])
+    # the same hidden fermion unpaired shows the peak in full: same Σ11, very different Σ_tot
+    np.testing.assert_allclose(paired["im_s11"], unpaired["im_s11"], atol=1e-6)
+    # spread: partial cancellation, between the two
+    assert abs(paired["im_total"][i]) < abs(spread["im_total"][i]) < abs(unpaired["im_total"][i])
+    assert 0.3 < spread["im_total"][i] / unpaired["im_total"][i] < 0.8
+    # BCS: W is the constant static gap
+    np.testing.assert_allclose(bcs["re_w"], PRESETS[list(PRESETS)[0]].static_gap, atol=1e-6)
+    np.testing.assert_allclose(bcs["im_w"], 0.0, atol=1e-6)
+
+
+def test_playground_starts_from_a_preset_and_sliders_still_work_after():
+    pg = Playground(preset="spread of hidden fermions (partial cancellation)")
+    try:
+        assert pg.controls["coherence"].value == pytest.approx(0.7)
+        assert "spread" in pg.caption.value
+        ticks = pg.ticks
+        pg.controls["coherence"].value = 1.0
+        assert pg.ticks == ticks + 1
+    finally:
+        pg.close()
+
+
+def test_presets_are_checked_data():
+    from arpes_sigma.synthetic.presets import PRESETS, Preset, preset
+
+    assert all(isinstance(p, Preset) for p in PRESETS.values())
+    assert [p.paired for p in PRESETS.values()] == [True, True, False, True]
+    with pytest.raises(ConfigError, match="unknown preset"):
+        preset("no such preset")
+    with pytest.raises(ConfigError, match="coherence"):
+        Preset("bad", "", 0.1, 0.0, 0.04, 0.01, coherence=1.5, static_gap=0.0)
