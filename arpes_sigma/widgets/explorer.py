@@ -3,7 +3,7 @@
 Every callback is a few lines: read the controls → call the library
 (:class:`arpes_sigma.Fitter`) → update the artists of
 :class:`arpes_sigma.plotting.explorer.ExplorerFigure` (``set_data`` +
-``draw_idle``). Constraint weights, the energy window, the learning rate,
+``draw_idle``). Constraint weights, the pairing priors, the energy window,
 temperature and resolution go through :meth:`arpes_sigma.Fitter.update`, which
 never recompiles; the model size (hidden fermions, network width and depth),
 the number of restarts and the steps per update change compiled shapes and

@@ -23,7 +23,7 @@ from arpes_sigma.widgets import playground as playground_module
 from arpes_sigma.widgets.playground import PARAMETERS
 
 #: A small model so that the one compilation these tests need stays short.
-SMALL = FitConfig(n_poles=2, width=8, depth=1, n_background=24, steps_per_call=10, baselines=False)
+SMALL = FitConfig(n_poles=2, width=8, depth=1, n_background=24, steps_per_call=10, restarts=1, baselines=False)
 
 
 def _output_text(explorer_or_playground):
@@ -58,7 +58,7 @@ def test_explorer_exposes_controls_and_figure(explorer):
     import ipywidgets as widgets
 
     for name in ("window", "hidden", "width", "depth", "smoothness", "gap_penalty", "gap_limit", "l2",
-                 "learning_rate", "steps_per_call", "restarts", "seed", "k", "run", "stop", "reset"):
+                 "pairing_scale", "gap_scale", "steps_per_call", "restarts", "seed", "k", "run", "stop", "reset"):
         assert name in explorer.controls, name
     assert isinstance(explorer.controls["window"], widgets.FloatRangeSlider)
     assert isinstance(explorer.figure, Figure)
@@ -89,7 +89,8 @@ def test_settings_sliders_never_recompile(fresh):
     c["gap_penalty"].value = 0.5
     c["gap_limit"].value = 0.05
     c["l2"].value = 1e-3
-    c["learning_rate"].value = 0.02
+    c["pairing_scale"].value = 0.5
+    c["gap_scale"].value = 0.03
     c["temperature"].value = 30
     c["resolution"].value = 0.012
     fresh.step(2)
@@ -97,6 +98,7 @@ def test_settings_sliders_never_recompile(fresh):
     cfg = fresh.fitter.config
     assert cfg.window == pytest.approx((-0.2, 0.02), abs=1e-9)
     assert (cfg.smoothness, cfg.gap_limit, cfg.temperature) == pytest.approx((3.0, 0.05, 30.0))
+    assert (cfg.pairing_scale, cfg.gap_scale) == pytest.approx((0.5, 0.03), rel=0.02)
     # the excluded energies are shaded on the EDC panel
     left, right = fresh.view._shade
     assert left.get_x() + left.get_width() == pytest.approx(-0.2)
