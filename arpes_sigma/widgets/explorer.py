@@ -127,6 +127,7 @@ class Explorer(widgets.VBox):
         self._draw_lock = threading.RLock()  # guards the artists; the canvas takes it to render
         self._stop_event = threading.Event()
         self._thread: threading.Thread | None = None
+        self._final: threading.Thread | None = None
         self._target_step = 0
         self._loss_steps: list[int] = []
         self._loss_values: list[np.ndarray] = []
@@ -236,7 +237,7 @@ class Explorer(widgets.VBox):
         with self._fit_lock:
             result = self.fitter.result()
         self._draw_result(result)
-        self._append_status(f"{word} · {result.verdict}")
+        self._append_status(f"{word} · {result.verdict}" if word else result.verdict)
 
     @property
     def running(self) -> bool:
@@ -269,11 +270,22 @@ class Explorer(widgets.VBox):
                     self._finish("done")
                     break
             else:
-                self._finish("stopped")
+                # Stop answers within one update: the full result (a float64 Laplace
+                # evaluation, compiled on first use) is drawn by a follow-up thread
+                self._append_status("stopped")
+                self._final = threading.Thread(target=self._finish_guarded, args=("",), daemon=True,
+                                               name="arpes-sigma-explorer-final")
+                self._final.start()
         except Exception as exc:  # shown in the Output widget, the worker ends
             self.errors.report(exc, "fit worker")
         finally:
             self._set_buttons(running=False)
+
+    def _finish_guarded(self, word: str) -> None:
+        try:
+            self._finish(word)
+        except Exception as exc:
+            self.errors.report(exc, "fit result")
 
     def stop(self, timeout: float = 2.0) -> bool:
         """Ask the worker to stop after its current call and wait up to ``timeout`` s.
@@ -292,11 +304,11 @@ class Explorer(widgets.VBox):
         return True
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the worker to finish; True when it has."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-        return not self.running
+        """Wait for the worker (and the drawing of its final result) to finish; True when both have."""
+        for thread in (self._thread, self._final):
+            if thread is not None:
+                thread.join(timeout)
+        return not self.running and not (self._final is not None and self._final.is_alive())
 
     def reset(self, seed: int | None = None) -> None:
         """Stop, re-initialise every restart (from ``seed``, default the ``seed`` control) and redraw."""
@@ -317,6 +329,8 @@ class Explorer(widgets.VBox):
     def close(self) -> None:
         """Stop the worker and close every widget."""
         self.stop()
+        if self._final is not None:
+            self._final.join(30.0)
         close_panel(self)
         super().close()
 

@@ -23,7 +23,7 @@ from arpes_sigma.widgets import playground as playground_module
 from arpes_sigma.widgets.playground import PARAMETERS
 
 #: A small model so that the one compilation these tests need stays short.
-SMALL = FitConfig(n_poles=2, width=8, depth=1, n_background=24, steps_per_call=10, restarts=1, baselines=False)
+SMALL = FitConfig(n_poles=2, width=8, depth=1, n_background=24, steps_per_call=2, restarts=1, baselines=False)
 
 
 def _output_text(explorer_or_playground):
@@ -76,7 +76,7 @@ def test_step_updates_artists(fresh):
     assert not np.allclose(art["edcs"][1][3].get_ydata(), model_before)
     assert not np.allclose(art["normal"]["im"].get_ydata(), s11_before)
     assert len(fresh.view._loss_lines[0].get_xdata()) == 3
-    assert "step 30" in fresh.status.value
+    assert f"step {3 * SMALL.steps_per_call}" in fresh.status.value
     fresh.figure.canvas.draw()  # renders with Agg without error
 
 
@@ -143,8 +143,11 @@ def test_run_and_stop_buttons(fresh):
     assert fresh.running and fresh.controls["run"].disabled
     time.sleep(0.3)
     fresh.controls["stop"].click()
-    assert fresh.wait(5.0)
+    # the worker ends within one update; the final result (Laplace errors, verdict) follows
+    assert fresh.stop(timeout=5.0)
+    assert fresh.wait(120.0)
     assert not fresh.running
+    assert "stopped" in fresh.status.value and "verdict" in fresh.status.value or "pairing" in fresh.status.value
     fresh.controls["steps"].value = SMALL.steps
 
 
