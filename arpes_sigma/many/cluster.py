@@ -83,6 +83,8 @@ def client_for(client: Any, n_workers: int) -> Iterator[Any]:
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        # no dashboard, and the scheduler's HTTP routes on a free port: never "port 8787 is already in use"
+        scheduler_kwargs={"dashboard_address": ":0"},
         env=worker_environment(),
         silence_logs=logging.ERROR,
     )

@@ -224,6 +224,7 @@ def test_batched_vmap_on_a_scheduler_address_matches_one_by_one(tiny):
 
     one = fit_many(tiny, FAST, client=False, progress=False, batch_size=1)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": ":0"},
                       env=worker_environment(), silence_logs=40) as cluster:
         many = fit_many(tiny, FAST, client=cluster.scheduler_address, progress=False, batch_size=3, n_workers=1,
                         compile_cache=cache_folder())
