@@ -29,11 +29,11 @@ import time
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from arpes_sigma import FitConfig, fit  # noqa: E402
-from arpes_sigma.synthetic.families import FAMILIES, family_truth  # noqa: E402
-from arpes_sigma.synthetic.reference import reference_spectrum  # noqa: E402
+from arpes_sigma import FitConfig, fit
+from arpes_sigma.synthetic.families import FAMILIES, family_truth
+from arpes_sigma.synthetic.reference import reference_spectrum
 
 OCCUPIED_BELOW = -0.005
 PEAK_MEV, PEAK_REL = 6.0, 0.25
