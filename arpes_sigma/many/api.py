@@ -189,7 +189,7 @@ def fit_many(
     >>> from arpes_sigma import FitConfig
     >>> from arpes_sigma.synthetic import make_temperature_series
     >>> da, truth = make_temperature_series([20, 50, 80, 110], tc=90)  # doctest: +SKIP
-    >>> res = fit_many(da, FitConfig(steps=1500), out="series.nc")  # doctest: +SKIP
+    >>> res = fit_many(da, FitConfig(restarts=2), out="series.nc")  # doctest: +SKIP
     >>> res["status"].values  # doctest: +SKIP
     array(['ok', 'ok', 'ok', 'ok'], dtype=object)
     """
