@@ -118,7 +118,7 @@ def main() -> None:
 
     lo, hi = config.window or (result.omega.min(), result.omega.max())
     win = (result.omega >= lo) & (result.omega <= hi)
-    tw = truth.interp(eV=result.omega)
+    tw = truth.interp(eV=result.omega, kwargs={"fill_value": "extrapolate"})  # float32 energies may round past the ends
     s11_true = tw.re_sigma_normal.values + 1j * tw.im_sigma_normal.values
     w_true = tw.re_sigma_anomalous.values + 1j * tw.im_sigma_anomalous.values
     # W is defined up to its sign (the gauge); compare with the truth's sign
