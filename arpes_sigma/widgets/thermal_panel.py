@@ -1,7 +1,7 @@
 """Interactive panel: a purified Boltzmann machine against the exact thermodynamics of the Ising chain.
 
 Controls → :func:`arpes_sigma.thermal.thermal` → :func:`arpes_sigma.plotting.thermal.update_thermal_curves`.
-The figure is made under ``plt.ioff()`` and its artists are updated in place
+The figure is an ipympl canvas (the panels' ``make_figure``) whose artists are updated in place
 (``set_data`` + ``draw_idle``); errors raised in a callback are shown in an
 ``ipywidgets.Output``. The ``exact`` method (exact contraction of the network)
 recomputes when a slider moves; ``sample`` and ``variational`` take seconds to
@@ -11,11 +11,11 @@ minutes, so they run when **Run** is pressed.
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..plotting.thermal import network_diagram, thermal_curves, update_thermal_curves
 from ..thermal import ThermalConfig, ThermalResult, TransverseFieldIsing, jw_tfim, tfim_network, thermal
+from ._common import make_figure
 
 __all__ = ["ThermalPanel"]
 
@@ -79,10 +79,9 @@ class ThermalPanel(widgets.VBox):
         }
         self.output = widgets.Output()
         self.status = widgets.HTML()
-        with plt.ioff():
-            self.figure, (ax_e, ax_c, self.ax_net) = plt.subplots(
-                1, 3, figsize=(12.5, 3.6), layout="constrained", gridspec_kw={"width_ratios": [1, 1, 1.3]}
-            )
+        # the panels' one figure helper: an ipympl canvas whatever pyplot's backend is at the time
+        self.figure = make_figure((12.5, 3.6))
+        ax_e, ax_c, self.ax_net = self.figure.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.3]})
         self.artists = thermal_curves(ax_e, ax_c, "purified machine")
         ax_e.legend(loc="lower right", fontsize="small")
         canvas = self.figure.canvas
