@@ -273,7 +273,7 @@ class Explorer(widgets.VBox):
                 # Stop answers within one update: the full result (a float64 Laplace
                 # evaluation, compiled on first use) is drawn by a follow-up thread
                 self._append_status("stopped")
-                self._final = threading.Thread(target=self._finish_guarded, args=("",), daemon=True,
+                self._final = threading.Thread(target=self._final_result, daemon=True,
                                                name="arpes-sigma-explorer-final")
                 self._final.start()
         except Exception as exc:  # shown in the Output widget, the worker ends
@@ -281,11 +281,10 @@ class Explorer(widgets.VBox):
         finally:
             self._set_buttons(running=False)
 
-    def _finish_guarded(self, word: str) -> None:
-        try:
-            self._finish(word)
-        except Exception as exc:
-            self.errors.report(exc, "fit result")
+    @guarded
+    def _final_result(self) -> None:
+        """The full result after a Stop, drawn from the follow-up thread (errors go to the Output)."""
+        self._finish("")
 
     def stop(self, timeout: float = 2.0) -> bool:
         """Ask the worker to stop after its current call and wait up to ``timeout`` s.

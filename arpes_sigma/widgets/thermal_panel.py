@@ -84,14 +84,12 @@ class ThermalPanel(widgets.VBox):
         ax_e, ax_c, self.ax_net = self.figure.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.3]})
         self.artists = thermal_curves(ax_e, ax_c, "purified machine")
         ax_e.legend(loc="lower right", fontsize="small")
-        canvas = self.figure.canvas
-        self._static = None if isinstance(canvas, widgets.DOMWidget) else widgets.Output()
         for name in ("temperature", "field", "trotter_step", "sites", "method"):
             c[name].observe(self._on_slider, names="value")
         c["run"].on_click(self._on_run)
         rows = [c["method"], widgets.HBox([c["temperature"], c["field"]]),
                 widgets.HBox([c["trotter_step"], c["sites"], c["run"]])]
-        super().__init__([*rows, self.status, self._static or canvas, self.output])
+        super().__init__([*rows, self.status, self.figure.canvas, self.output])
         if compute:
             self._on_run()
 
@@ -128,10 +126,4 @@ class ThermalPanel(widgets.VBox):
             f"max rel. error E {err_e:.1e}, C {err_c:.1e}; {res.seconds:.1f} s"
         )
         self.figure.canvas.draw_idle()
-        if self._static is not None:
-            self._static.clear_output(wait=True)
-            with self._static:
-                from IPython.display import display
-
-                display(self.figure)
         return res
