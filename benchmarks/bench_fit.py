@@ -48,7 +48,7 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 import numpy as np
 from scipy.optimize import least_squares
 
-K_B = 8.617333262e-5  # eV/K
+from arpes_sigma.physics.instrument import FWHM_TO_SIGMA, K_B
 
 
 def norman_scipy(data) -> tuple[float, float]:
@@ -61,7 +61,7 @@ def norman_scipy(data) -> tuple[float, float]:
     fwhm = float(data.attrs["energy_resolution"])
     # model grid padded by 3 FWHM, 1 meV; the resolution as a (E, G) matrix
     grid = np.arange(omega.min() - 3 * fwhm, omega.max() + 3 * fwhm, 0.001)
-    s = fwhm / np.sqrt(8 * np.log(2))
+    s = fwhm * FWHM_TO_SIGMA
     g = np.exp(-0.5 * ((omega[:, None] - grid[None, :]) / s) ** 2)
     g /= g.sum(axis=1, keepdims=True)
     f = 1 / (np.exp(grid / (K_B * t)) + 1)
