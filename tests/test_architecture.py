@@ -26,6 +26,7 @@ RANK = {
     "errors": 0,
     "physics": 1,
     "model": 2,
+    "model_spec": 2,
     "io": 3,
     "datasets": 3,
     "thermal": 3,

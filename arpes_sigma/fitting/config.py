@@ -26,7 +26,7 @@ import json
 import numpy as np
 
 from ..errors import ConfigError
-from ..model import ModelSpec
+from ..model_spec import ModelSpec
 
 __all__ = ["BACKGROUND_CHOICES", "PRIOR_NAMES", "FitConfig"]
 
