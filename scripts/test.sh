@@ -35,4 +35,5 @@ export PYTHONHASHSEED=0
 # kernels, the Voila kernel, dask workers): identical programs compile once
 export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)/jax-cache}"
 echo "== running the test suite"
-python -m pytest -q "$@" tests notebooks --nbmake --nbmake-timeout=300
+# --durations: the slowest tests are listed at the end, so CI time can be watched
+python -m pytest -q --durations=25 "$@" tests notebooks --nbmake --nbmake-timeout=300
