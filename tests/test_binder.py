@@ -134,6 +134,13 @@ def test_binder_environment_runs_every_notebook(tmp_path):
     assert not added, f"installing the package on top of binder/requirements.txt changed the set: {added}; pin them"
     startup = home / ".ipython" / "profile_default" / "startup" / "00-jax-cpu.py"
     assert startup.is_file(), "postBuild did not write the IPython start-up file"
+    # what a kernel gets from it, in an environment with nothing set: CPU JAX and a persistent compile cache
+    show = "\nimport json; print(json.dumps({k: v for k, v in os.environ.items() if k.startswith('JAX_')}))"
+    proc, _ = _run([py, "-c", startup.read_text() + show], env={"HOME": str(home), "PATH": env["PATH"]},
+                   cwd=tmp_path, timeout=60, what="the IPython start-up file")
+    assert json.loads(proc.stdout) == {
+        "JAX_PLATFORMS": "cpu", "JAX_COMPILATION_CACHE_DIR": str(home / ".cache" / "arpes_sigma" / "jax"),
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0.5"}, proc.stdout
     # the package comes from this checkout, installed into the new environment
     proc, _ = _run([py, "-c", "import arpes_sigma, sys; print(arpes_sigma.__file__); print(sys.prefix)"], env=env,
                    cwd=tmp_path, timeout=120, what="import arpes_sigma")
