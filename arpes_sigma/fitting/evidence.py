@@ -2,7 +2,10 @@
 
 With the objective ½‖r(θ)‖² = ½χ² + ½‖r_prior‖² (:mod:`arpes_sigma.fitting.loss`),
 the Gauss–Newton matrix H = JᵀJ (J = ∂r/∂θ, forward-mode autodiff) is the
-Hessian of −log posterior at the optimum θ*, and (MacKay, Neural Comput. 4,
+Hessian of −log posterior at the optimum θ*. The data part of J is Kaufman's
+variable-projection Jacobian (:func:`arpes_sigma.fitting.loss.projected_fit`),
+so JᵀJ is the curvature in θ with the linear nuisances a_k, c_k integrated
+out (the Schur complement of the full Gauss–Newton matrix), and (MacKay, Neural Comput. 4,
 415 (1992); Bishop, *Pattern Recognition and Machine Learning*, §4.4)
 
     log Z ≈ −½‖r(θ*)‖² + (P/2) log 2π − ½ log det H + log N_prior,

@@ -7,6 +7,7 @@ fit takes well under a minute on two cores.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from arpes_sigma import FitConfig, Fitter
 from arpes_sigma.errors import ArpesDataError, ConfigError
 from arpes_sigma.fitting.fitter import drive
-from arpes_sigma.fitting.loss import reduced_chi2, solve_nuisance
+from arpes_sigma.fitting.loss import projected_fit, reduced_chi2, solve_nuisance
 from arpes_sigma.fitting.problem import build_problem, shirley_integral
 from arpes_sigma.synthetic import make_spectrum
 
@@ -47,6 +48,73 @@ def _basis(rng, k, e):
     s = np.cumsum(rng.random((k, e))[:, ::-1], axis=1)[:, ::-1]
     return np.stack([np.ones((k, e)), s / s[:, :1]], axis=1)
 
+
+
+def _lorentzian_problem(rng, k=4, e=60):
+    """A model m(θ) (a Lorentzian per EDC, θ = centre and width in eV), its basis, weights and noisy data."""
+    omega = np.linspace(-0.2, 0.05, e)
+    basis = _basis(rng, k, e)
+    sigma = 0.02 + 0.01 * rng.random((k, e))
+    mask = (omega < 0.03).astype(float)
+
+    def model(theta):
+        x0, g = theta[0], theta[1]
+        shift = jnp.linspace(0.0, 0.03, k)[:, None]
+        return g / ((jnp.asarray(omega)[None, :] - x0 - shift) ** 2 + g**2)
+
+    return model, jnp.asarray(basis), jnp.asarray(sigma), jnp.asarray(mask)
+
+
+def test_projected_fit_derivative_is_exact_where_the_model_fits():
+    # Kaufman's Jacobian drops only a term proportional to the residual: at a zero residual it is the exact one
+    rng = np.random.default_rng(4)
+    model, basis, sigma, mask = _lorentzian_problem(rng)
+    theta = jnp.array([-0.05, 0.03])
+    m = model(theta)
+    a, c = jnp.asarray([0.7, 1.1, 0.9, 1.4]), jnp.asarray(rng.normal(size=(4, 2)))
+    data = a[:, None] * m + jnp.einsum("kb,kbe->ke", c, basis)
+    tangent = jax.jvp(model, (theta,), (jnp.array([0.01, -0.004]),))[1]
+
+    def autodiff(mm):  # the same fitted curve, differentiated through the solve by JAX
+        fa, fc = solve_nuisance(mm, data, mask, sigma, basis)
+        return fa[:, None] * mm + jnp.einsum("kb,kbe->ke", fc, basis)
+
+    fitted, d_kaufman = jax.jvp(lambda mm: projected_fit(mm, data, mask, sigma, basis), (m,), (tangent,))
+    _, d_exact = jax.jvp(autodiff, (m,), (tangent,))
+    np.testing.assert_allclose(fitted, data, atol=1e-4 * float(jnp.max(jnp.abs(data))))
+    scale = float(jnp.max(jnp.abs(d_exact)))
+    np.testing.assert_allclose(d_kaufman, d_exact, atol=2e-3 * scale)
+    assert scale > 0.1  # the tangent is not trivially small
+
+
+def test_projected_fit_curvature_is_the_nuisance_marginal_of_the_full_gauss_newton_matrix():
+    # with noisy data (non-zero residual): JᵀJ of the projected residual = the Schur complement over (a, c)
+    # of the Gauss–Newton matrix of the full problem in (θ, a, c), built here without the projection
+    rng = np.random.default_rng(5)
+    model, basis, sigma, mask = _lorentzian_problem(rng)
+    theta = jnp.array([-0.05, 0.03])
+    a, c = jnp.asarray([0.7, 1.1, 0.9, 1.4]), jnp.asarray(rng.normal(size=(4, 2)))
+    clean = a[:, None] * model(theta) + jnp.einsum("kb,kbe->ke", c, basis)
+    data = clean + sigma * jnp.asarray(rng.normal(size=clean.shape))
+    root_w = mask[None, :] / sigma
+
+    def projected(th):
+        return ((data - projected_fit(model(th), data, mask, sigma, basis)) * root_w).ravel()
+
+    j_k = np.asarray(jax.jacfwd(projected)(theta), dtype=float)
+    fa, fc = solve_nuisance(model(theta), data, mask, sigma, basis)
+
+    def full(th, lin):  # r(θ, a, c) with every nuisance explicit
+        aa, cc = lin[:4], lin[4:].reshape(4, 2)
+        return ((data - aa[:, None] * model(th) - jnp.einsum("kb,kbe->ke", cc, basis)) * root_w).ravel()
+
+    lin0 = jnp.concatenate([fa, fc.ravel()])
+    jt = np.asarray(jax.jacfwd(full, argnums=0)(theta, lin0), dtype=float)
+    jl = np.asarray(jax.jacfwd(full, argnums=1)(theta, lin0), dtype=float)
+    schur = jt.T @ jt - jt.T @ jl @ np.linalg.solve(jl.T @ jl, jl.T @ jt)
+    np.testing.assert_allclose(j_k.T @ j_k, schur, rtol=2e-3)
+    # and it differs from the plain curvature of θ alone (the nuisances matter here)
+    assert not np.allclose(jt.T @ jt, schur, rtol=0.05)
 
 def test_weighted_solve_nuisance_recovers_known_coefficients_exactly():
     rng = np.random.default_rng(2)
