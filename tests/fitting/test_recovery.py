@@ -26,9 +26,13 @@ is a pole at the 2 meV width floor (a |Im W| spike of 46 meV at −48 meV, truth
 13.5 meV). Both are ways to make W(0) without scattering at E_F: a pole of
 width γ at ±E gives |Im Σ11(0)| ≥ W(0)·γ/E, so the truth's broad W (mode 50 meV,
 damping 40 meV) from one pole would need |Im Σ11(0)| ≥ 12.2 meV, more than
-the MFL's 10 meV, and the background carries no pairing. Switching Δ0 off
-(gap_scale 0.1 meV) moves W(0) into a narrower pole (L2 3.2), so this needs a
-model whose continuum can carry pairing, not a sharper prior.
+the MFL's 10 meV, and the background carries no pairing. Tried, none passes:
+Δ0 off (gap_scale 0.1 meV) moves W(0) into a width-floor pole at 118 meV (L2
+3.2); a 5 meV width floor (the resolution's HWHM) keeps that pole at the floor
+(L2 2.1); a background continuum allowed to carry pairing (|κ| ≤ √(ρ(x)ρ(−x)))
+gives χ²_red 1.008 instead of 1.018 and Δ0 6 meV but puts its pairing near
+−250 meV (L2 1.5) and costs 50 % more time. W well away from E_F is set by
+the model and priors, not by the data.
 """
 
 from __future__ import annotations
