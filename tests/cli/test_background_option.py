@@ -43,6 +43,6 @@ def test_band_option_reaches_the_config():
     # default auto: the fit learns eps_k when the cut's eps_k is an MDC guess (prepare without --band)
     assert config_from(_args()).band == "auto"
     for choice in ("fixed", "learn", "auto"):
-        assert config_from(_args("--band", choice)).band == choice
+        assert config_from(_args("--eps-k", choice)).band == choice
     with pytest.raises(SystemExit):
-        _args("--band", "free")
+        _args("--eps-k", "free")
