@@ -39,6 +39,11 @@ Two faces of one model:
 * :class:`SelfEnergyModel`, a Flax NNX module (``model(omega)``), whose
   ``__call__`` is :func:`self_energy` on its own parameters.
 
+The pytree also carries three coefficients of a bounded quadratic correction
+to the bare band, ε_k = ε_guess(k) + δ(k) (:func:`band_correction`), which
+the fit learns when the given ε_k is only a guess; the self-energy does not
+depend on them.
+
 Parameters are stored in units of ``ENERGY_SCALE`` (0.1 eV) so that every
 parameter is of order one.
 """
@@ -57,6 +62,8 @@ from .model_spec import ModelSpec
 from .physics.hidden_fermion import background_sigma, hidden_fermion_sigma
 
 __all__ = [
+    "BAND_BOUNDS",
+    "BAND_PRIOR_WIDTH",
     "ENERGY_SCALE",
     "MIN_WIDTH",
     "PAIRING_LEAVES",
@@ -64,6 +71,8 @@ __all__ = [
     "Params",
     "SelfEnergyModel",
     "background_density",
+    "band_coefficients",
+    "band_correction",
     "batched_init",
     "coherence",
     "components",
@@ -81,6 +90,17 @@ ENERGY_SCALE = 0.1
 MIN_WIDTH = 0.002
 #: Leaves that only act through the pairing switch p (absent from the normal-only model).
 PAIRING_LEAVES = ("coherence_raw", "static_gap")
+
+#: Bounds (eV) on the coefficients (d0, d1, d2) of the band correction δ(x) = Σ_j d_j P_j(x)
+#: (:func:`band_correction`): |d_j| < 60 meV, i.e. two prior widths. Larger errors mean the
+#: guess itself is wrong (another band or Fermi crossing) — the fit should not repair that silently.
+BAND_BOUNDS = (0.06, 0.06, 0.06)
+#: Width (eV) of the Gaussian prior on each band coefficient d_j (:mod:`arpes_sigma.fitting.loss`).
+#: The size of the errors of an MDC guess ε = v (k − k_F) (:mod:`arpes_sigma.io.mdc`): k_F off by
+#: one momentum bin (≈ 0.006 Å⁻¹ × 2–4 eV·Å ≈ 10–25 meV), a velocity renormalised by 1 + λ with
+#: λ ≈ 0.3–1 (tens of meV at the ends of a ±0.1 eV band range) and the curvature a straight line
+#: ignores (ħ²Δk²/2m ≈ 40 meV over ±0.1 Å⁻¹ for the free-electron mass).
+BAND_PRIOR_WIDTH = 0.03
 
 #: The parameter pytree: a dict of arrays (``layers`` a list of {kernel, bias}).
 Params = dict[str, Any]
@@ -100,7 +120,8 @@ def init_params(spec: ModelSpec, key: jax.Array, *, paired_start: bool | jax.Arr
     gap, otherwise a weak start, |c| = tanh(0.15) ≈ 0.15 and 1 meV (never
     exactly zero: W enters the spectrum squared, so W = 0 is a stationary
     point the paired model could not leave). The network starts with small
-    LeCun-normal kernels and zero biases (a nearly flat background).
+    LeCun-normal kernels and zero biases (a nearly flat background); the band
+    correction (:func:`band_correction`) starts at zero, i.e. at the given ε_k.
     """
     n = spec.n_poles
     k1, k2, k3, k4, k5, k6 = jax.random.split(key, 6)
@@ -120,6 +141,7 @@ def init_params(spec: ModelSpec, key: jax.Array, *, paired_start: bool | jax.Arr
         "coherence_raw": (0.15 + 0.45 * paired) * jax.random.choice(k5, jnp.asarray([-1.0, 1.0]), (n,)),
         "static_gap": (0.01 + 0.04 * paired) * jnp.ones((), jnp.float32),
         "floor_raw": jnp.asarray(-2.0, dtype=jnp.float32),
+        "band": jnp.zeros((3,), jnp.float32),
         "layers": layers,
     }
 
@@ -144,6 +166,64 @@ def gap(params: Params, pairing: jax.Array | float = 1.0) -> jax.Array:
 def floor(params: Params) -> jax.Array:
     """Frequency-independent scattering rate Γ0 (eV, ≥ 0)."""
     return ENERGY_SCALE * jax.nn.softplus(params["floor_raw"])
+
+
+def band_coefficients(params: Params) -> jax.Array:
+    """Coefficients (d0, d1, d2) of the band correction, eV, each bounded by :data:`BAND_BOUNDS`.
+
+    d_j = L_j tanh(s b_j / L_j) with b_j the stored parameter (units of
+    ``ENERGY_SCALE`` = s) and L_j the bound: d_j ≈ s b_j for small values, and
+    |d_j| < L_j for every parameter value (bounded by construction, not by a penalty).
+    """
+    bounds = jnp.asarray(BAND_BOUNDS, dtype=params["band"].dtype)
+    return bounds * jnp.tanh(ENERGY_SCALE * params["band"] / bounds)
+
+
+def band_correction(params: Params, x: jax.Array, switch: jax.Array | float = 1.0) -> jax.Array:
+    """The learned correction δ(k) (eV) to a bare band guess: ε_k = ε_guess(k) + δ(k).
+
+    δ(x) = q · [d0 P0(x) + d1 P1(x) + d2 P2(x)], a quadratic in the scaled
+    momentum x = (k − k_mid)/(half the EDCs' k range) ∈ [−1, 1] written with the
+    Legendre polynomials P0 = 1, P1 = x, P2 = (3x² − 1)/2 (orthogonal on
+    [−1, 1], so d0 is the mean shift, d1 the change of slope — a velocity
+    error — and d2 the curvature), with the coefficients of
+    :func:`band_coefficients` and the traced switch q ∈ {0, 1}
+    (``Settings.band``): q = 0 keeps the guess, without recompiling.
+
+    What the data can decide. With the per-EDC amplitudes a_k free, the
+    observed intensity is exactly unchanged by
+
+        ε_k → (1 + s)(ε_k + c),  Σ11 → (1 + s)(Σ11 − c) − sω,
+        Σ22 → (1 + s)(Σ22 + c) − sω,  W → (1 + s) W
+
+    (then G11 → G11/(1 + s), absorbed by a_k; Σ22(ω) = −Σ11(−ω)* still holds):
+    a constant shift c of the band trades against a static Re Σ11 (the
+    Hartree–Fock part, by convention counted in ε_k), and a velocity error s
+    against a mass renormalisation (a −sω term in Re Σ11, the Z-factor). So d0
+    and d1 are *not* fixed by the spectrum itself; only the causal form of the
+    model breaks the symmetry: Σ11 here is a sum of poles and a Cauchy transform
+    of a density on ±0.6 eV (:func:`self_energy`), whose real part decays as
+    1/ω and is tied to Im Σ11 by Kramers–Kronig, so a constant or a −sω term
+    across the window needs spectral weight outside it, which the priors
+    (smoothness, weak widths) make costly but not impossible. The curvature d2
+    is not degenerate. The Gaussian prior on d_j (width :data:`BAND_PRIOR_WIDTH`)
+    keeps the flat directions proper, and the Laplace error of the learned ε_k
+    (``eps_k_std`` of a result) says how far they remain open — expect it to
+    be of order 10 meV, not 1 meV.
+
+    Parameters
+    ----------
+    params : Params
+    x : array, shape (K,) — scaled momentum of each EDC, dimensionless
+    switch : float or array — q
+
+    Returns
+    -------
+    array, shape (K,), eV
+    """
+    d = band_coefficients(params)
+    legendre = jnp.stack([jnp.ones_like(x), x, 1.5 * x * x - 0.5])
+    return switch * (d @ legendre)
 
 
 def background_grid(spec: ModelSpec) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -236,11 +316,11 @@ def self_energy(
     return p11 + b11, p22 + b22, pw + c["gap"]
 
 
-def n_params(spec: ModelSpec) -> int:
-    """Number of scalar parameters of the model."""
+def n_params(spec: ModelSpec, *, band: bool = False) -> int:
+    """Number of scalar parameters of the model (with ``band``: the three band coefficients too)."""
     sizes = spec.layer_sizes
     network = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-    return 5 * spec.n_poles + 2 + network
+    return 5 * spec.n_poles + 2 + network + (3 if band else 0)
 
 
 @functools.lru_cache(maxsize=32)
@@ -252,7 +332,7 @@ def batched_init(spec: ModelSpec) -> Callable[[jax.Array, jax.Array], Params]:
 # --------------------------------------------------------------------------
 # the Flax NNX face
 # --------------------------------------------------------------------------
-_LEAVES = ("level", "split", "coupling", "width_raw", "coherence_raw", "static_gap", "floor_raw")
+_LEAVES = ("level", "split", "coupling", "width_raw", "coherence_raw", "static_gap", "floor_raw", "band")
 
 
 class SelfEnergyModel(nnx.Module):

@@ -10,6 +10,11 @@ the same truth. Prints one JSON object with
 - ``fermi_level_max_err_meV``: max |E_F(α) − truth| over the detector;
 - ``fwhm_rel_err``: |FWHM − truth| / truth;
 - ``eps_max_err_meV``: max |ε_k − truth| over the EDCs (band + geometry);
+- ``eps_mdc``: the same cut prepared without a named band (ε_k guessed from
+  MDC maxima, ``eps_k_source = "mdc"``) and fitted with the default
+  ``FitConfig`` (``band="auto"``, so the band is learned jointly): the max error
+  of the guess (``guess_max_err_meV``), of the learned ε_k
+  (``learned_max_err_meV``), and the fit's χ²_red and Σ11/W errors;
 - ``gain``: the measured effective gain (truth 6);
 - for each path (``prepared``, ``raw_dark_only``, ``raw_with_background``):
   χ²_red, the occupied-side peak energy and height of −Im Σ11 and |Im W| and
@@ -93,6 +98,18 @@ def main(folder: str) -> dict:
             eps_true = np.interp(cut["alpha"].values, a, t["eps_k"].values)
             out["eps_max_err_meV"] = 1e3 * float(np.max(np.abs(cut["eps_k"].values - eps_true)))
             out["gain"] = cut.attrs["effective_gain"]
+            cut_mdc = arpes_sigma.prepare(arpes_sigma.read(paths["cut"]), cal)
+            eps_true_mdc = np.interp(cut_mdc["alpha"].values, a, t["eps_k"].values)
+            t0 = time.perf_counter()
+            res_mdc = fit_with_baselines(cut_mdc, FitConfig())
+            score_mdc = _score(res_mdc, t["eV"].values,
+                               t["re_sigma_normal"].values + 1j * t["im_sigma_normal"].values,
+                               t["re_sigma_anomalous"].values + 1j * t["im_sigma_anomalous"].values)
+            score_mdc.update(
+                seconds=time.perf_counter() - t0, eps_k_source=res_mdc.eps_k_source,
+                guess_max_err_meV=1e3 * float(np.max(np.abs(cut_mdc["eps_k"].values - eps_true_mdc))),
+                learned_max_err_meV=1e3 * float(np.max(np.abs(np.asarray(res_mdc.eps_k) - eps_true_mdc))))
+            out["eps_mdc"] = score_mdc
         t0 = time.perf_counter()
         result = fit_with_baselines(cut, FitConfig())
         score = _score(result, t["eV"].values, t["re_sigma_normal"].values + 1j * t["im_sigma_normal"].values,

@@ -50,6 +50,10 @@ def _report(result: Any, out: str, figure: str | None, quality: Any = None) -> N
         )
     else:
         lines.append(f"restarts: {n_acc} of {result.config.restarts} paired fits reached the best chi2 (no spread)")
+    if result.eps_k_guess is not None:
+        change = 1e3 * np.max(np.abs(np.asarray(result.eps_k) - np.asarray(result.eps_k_guess)))
+        lines.append(f"eps_k learned jointly with the self-energy (guess: {result.attrs.get('eps_k_guess_source', '?')}"
+                     f"); largest change {change:.1f} meV (kept as eps_k_guess; --eps-k fixed keeps the guess)")
     if quality is not None and not quality.describes_data:
         lines.append(f"warning: {quality.message}")  # in place of a verdict
     else:

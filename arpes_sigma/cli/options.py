@@ -23,6 +23,7 @@ _FIELDS = (
     ("temperature", "temperature"),
     ("resolution", "resolution"),
     ("background", "background"),
+    ("eps_k", "band"),
 )
 
 
@@ -37,6 +38,12 @@ def add_fit_options(p: argparse.ArgumentParser, *, baselines_default: bool = Tru
                    help="extrinsic background per EDC: a constant, or a constant plus the Shirley integral of the "
                         "EDC (PRB 5, 4709 (1972)); default shirley for raw files (--gold) and cuts made by "
                         "`arpes-sigma prepare`, constant otherwise")
+    # named --eps-k, not --band: the raw path's --band already names a published band (prepare)
+    p.add_argument("--eps-k", choices=("auto", "fixed", "learn"),
+                   help="the bare band eps_k: learn a bounded quadratic correction to it jointly with the "
+                        "self-energy, keep it fixed, or (auto, the default) learn it when the cut's eps_k is a "
+                        "guess from MDC maxima (eps_k_source = mdc, as prepare writes without --band) and keep "
+                        "it fixed when it was given or taken from a named --band")
     if baselines_default:
         p.add_argument("--no-baselines", action="store_true", help="skip the Norman and normal-only baselines")
     else:

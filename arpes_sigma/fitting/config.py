@@ -28,10 +28,13 @@ import numpy as np
 from ..errors import ConfigError
 from ..model_spec import ModelSpec
 
-__all__ = ["BACKGROUND_CHOICES", "PRIOR_NAMES", "FitConfig"]
+__all__ = ["BACKGROUND_CHOICES", "BAND_CHOICES", "PRIOR_NAMES", "FitConfig"]
 
 #: The extrinsic-background models (``FitConfig.background``).
 BACKGROUND_CHOICES = ("constant", "shirley")
+
+#: How the bare band ε_k is treated (``FitConfig.band``).
+BAND_CHOICES = ("auto", "fixed", "learn")
 
 #: Names of the soft priors' weights (traced: changing them never recompiles).
 PRIOR_NAMES = ("smoothness", "gap_penalty", "l2", "pairing_scale", "gap_scale")
@@ -93,6 +96,15 @@ class FitConfig:
         energy-dependent background from inelastic scattering, as raw
         spectra carry. Each background function costs one degree of freedom
         per EDC.
+    band : {"auto", "fixed", "learn"}
+        The bare band ε_k: ``"fixed"`` takes the data's ``eps_k`` as it is;
+        ``"learn"`` fits ε_k = ε_guess(k) + δ(k) jointly with the self-energy,
+        δ a bounded quadratic in k with a Gaussian prior
+        (:func:`arpes_sigma.model.band_correction`), and writes the learned
+        ε_k to the result's ``eps_k`` (the guess to ``eps_k_guess``);
+        ``"auto"`` learns when the data's ``eps_k_source`` attr marks a guess
+        ("mdc": :func:`arpes_sigma.prepare` guessed it from MDC maxima) and
+        keeps it fixed otherwise. A traced switch: changing it never recompiles.
     """
 
     n_poles: int = 2
@@ -119,11 +131,14 @@ class FitConfig:
     grid_step: float | None = None
     baselines: bool = True
     background: str = "constant"
+    band: str = "auto"
 
     def __post_init__(self) -> None:
         self.model_spec()  # checks the sizes
         if self.background not in BACKGROUND_CHOICES:
             raise ConfigError(f"background={self.background!r} is unknown; use one of {', '.join(BACKGROUND_CHOICES)}")
+        if self.band not in BAND_CHOICES:
+            raise ConfigError(f"band={self.band!r} is unknown; use one of {', '.join(BAND_CHOICES)}")
         ints = {"steps": (1, 10_000_000), "steps_per_call": (1, 100_000), "restarts": (1, 128),
                 "seed": (0, 2**31 - 1)}
         for name, (lo, hi) in ints.items():

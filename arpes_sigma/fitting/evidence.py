@@ -15,7 +15,13 @@ out (the Schur complement of the full Gauss–Newton matrix), and (MacKay, Neura
 Constants shared by every model compared here — the Gaussian likelihood's
 normalisation and the normalisation of the priors every model has — are
 dropped; only the proper priors of the pairing parameters (the coherence logits
-φ_l and the static gap Δ0) contribute their normalisation. The normal-only model
+φ_l and the static gap Δ0) and of the band coefficients d_j
+(:func:`arpes_sigma.model.band_correction`) contribute their normalisation. The
+band coefficients are in both models, so they drop out of the comparison; with
+the band fixed they see only their prior, and (as for the pairing parameters of
+the normal-only model, below) their three terms cancel exactly — so a fit with a
+fixed band has the evidence it had before the band could be learned, and with a
+learned band P counts the three coefficients honestly. The normal-only model
 is the same parameters with the pairing switch off: its pairing parameters see
 only their prior, and for them the three terms cancel exactly, so one formula
 gives the nested models' evidences and
@@ -41,9 +47,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from ..model import ENERGY_SCALE, ModelSpec, Params, self_energy
+from ..model import BAND_PRIOR_WIDTH, ENERGY_SCALE, ModelSpec, Params, self_energy
 from ..physics import sigma_total
-from .loss import residuals
+from .loss import band_energies, residuals
 from .problem import Problem, Settings
 
 __all__ = ["SUPPORT_THRESHOLD", "Laplace", "laplace", "self_energy_std"]
@@ -95,8 +101,10 @@ def _laplace_one(params: Params, pairing: jax.Array, noise_scale: jax.Array, spe
     n_par = flat.size
     # proper priors of the pairing parameters: φ_l ~ N(0, s²) and Δ0 ~ N(0, s_Δ²) in stored units
     s_gap = settings.gap_scale / ENERGY_SCALE
+    # and of the band coefficients, d_j ≈ ENERGY_SCALE·b_j ~ N(0, BAND_PRIOR_WIDTH²) near b = 0
+    s_band = BAND_PRIOR_WIDTH / ENERGY_SCALE
     log_norm = -0.5 * (params["coherence_raw"].size * jnp.log(2 * jnp.pi * settings.pairing_scale**2)
-                       + jnp.log(2 * jnp.pi * s_gap**2))
+                       + jnp.log(2 * jnp.pi * s_gap**2) + params["band"].size * jnp.log(2 * jnp.pi * s_band**2))
     log_z = (-0.5 * (jnp.sum(rd * rd) / noise_scale + jnp.sum(rp * rp)) + 0.5 * n_par * jnp.log(2 * jnp.pi)
              - 0.5 * logdet + log_norm)
     ok = jnp.isfinite(log_z) & jnp.all(jnp.isfinite(cov))
@@ -116,32 +124,44 @@ def laplace(params: Params, pairing: jax.Array, noise_scale: float, spec: ModelS
     return _compiled(spec)(params, pairing, jnp.asarray(noise_scale, jnp.float32), problem, settings)
 
 
-def _self_energy_parts(theta: jax.Array, unravel: Any, spec: ModelSpec, problem: Problem) -> jax.Array:
-    s11, s22, w = self_energy(unravel(theta), spec, problem.omega)
-    tot = sigma_total(problem.omega, problem.eps[:, None], s11, s22, w)
-    return jnp.concatenate([s11.real, s11.imag, w.real, w.imag, tot.real.ravel(), tot.imag.ravel()])
+def _self_energy_parts(theta: jax.Array, unravel: Any, spec: ModelSpec, problem: Problem,
+                       settings: Settings) -> jax.Array:
+    params = unravel(theta)
+    s11, s22, w = self_energy(params, spec, problem.omega)
+    eps = band_energies(params, problem, settings)
+    tot = sigma_total(problem.omega, eps[:, None], s11, s22, w)
+    return jnp.concatenate([s11.real, s11.imag, w.real, w.imag, tot.real.ravel(), tot.imag.ravel(), eps])
 
 
 @functools.lru_cache(maxsize=32)
 def _std_compiled(spec: ModelSpec) -> Any:
-    def run(params: Params, cov: jax.Array, problem: Problem) -> jax.Array:
+    def run(params: Params, cov: jax.Array, problem: Problem, settings: Settings) -> jax.Array:
         flat, unravel = ravel_pytree(params)
-        jac = jax.jacfwd(lambda t: _self_energy_parts(t, unravel, spec, problem))(flat)
+        jac = jax.jacfwd(lambda t: _self_energy_parts(t, unravel, spec, problem, settings))(flat)
         return jnp.sqrt(jnp.maximum(jnp.einsum("ip,pq,iq->i", jac, cov, jac), 0.0))
 
     return jax.jit(run)
 
 
-def self_energy_std(params: Params, cov: jax.Array, spec: ModelSpec, problem: Problem) -> dict[str, np.ndarray]:
-    """Statistical standard deviations of Σ11, W (E,) and Σ_tot (K, E) by linearisation (complex: re + i·im).
+def self_energy_std(params: Params, cov: jax.Array, spec: ModelSpec, problem: Problem,
+                    settings: Settings) -> dict[str, np.ndarray]:
+    """Statistical standard deviations by linearisation (the delta method).
 
     ``params`` is one restart's parameter pytree (the paired model) and
-    ``cov`` its H⁻¹ scaled by the noise factor.
+    ``cov`` its H⁻¹ scaled by the noise factor; Σ_tot uses the fit's bare
+    band (learned when ``settings.band`` is 1).
+
+    Returns
+    -------
+    dict
+        ``sigma_normal``, ``sigma_anomalous`` (E,) and ``sigma_total`` (K, E),
+        complex (re + i·im: the errors of the real and imaginary parts), eV;
+        ``eps_k`` (K,) real, eV — zero when the band is fixed.
     """
-    out = np.asarray(_std_compiled(spec)(params, cov, problem))
+    out = np.asarray(_std_compiled(spec)(params, cov, problem, settings))
     e = int(problem.omega.shape[0])
     k = int(problem.eps.shape[0])
     s11 = out[:e] + 1j * out[e:2 * e]
     w = out[2 * e:3 * e] + 1j * out[3 * e:4 * e]
-    tot = out[4 * e:4 * e + k * e].reshape(k, e) + 1j * out[4 * e + k * e:].reshape(k, e)
-    return {"sigma_normal": s11, "sigma_anomalous": w, "sigma_total": tot}
+    tot = out[4 * e:4 * e + k * e].reshape(k, e) + 1j * out[4 * e + k * e:4 * e + 2 * k * e].reshape(k, e)
+    return {"sigma_normal": s11, "sigma_anomalous": w, "sigma_total": tot, "eps_k": out[4 * e + 2 * k * e:]}

@@ -26,6 +26,11 @@ Prior residuals (each ½r² is −log prior up to a constant):
 ``pairing``     φ_l / pairing_scale and Δ0 / gap_scale — proper Gaussian priors on
                 the pairing coherences' logits and the static gap (the shrinkage
                 the evidence for pairing is computed against)
+``band``        d_j / BAND_PRIOR_WIDTH (30 meV): a proper Gaussian prior on the
+                coefficients of the learned band correction
+                (:func:`arpes_sigma.model.band_correction`), the size of the
+                errors of an MDC guess of ε_k; with the band fixed the
+                coefficients see only this prior and stay at 0
 ``weak``        every other raw parameter / 10 (stored units), so the Hessian is
                 never singular; wide enough never to matter for the data
 
@@ -41,13 +46,23 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..model import ModelSpec, Params, background_density, gap, self_energy
+from ..model import (
+    BAND_PRIOR_WIDTH,
+    ModelSpec,
+    Params,
+    background_density,
+    band_coefficients,
+    band_correction,
+    gap,
+    self_energy,
+)
 from ..physics import observed
 from .problem import Problem, Settings
 
 __all__ = [
     "WEAK_SCALE",
     "DataFit",
+    "band_energies",
     "cho_solve_small",
     "cholesky_small",
     "data_fit",
@@ -208,13 +223,21 @@ def cho_solve_small(chol: jax.Array, rhs: jax.Array) -> jax.Array:
     return jnp.stack(x, axis=-1)
 
 
+def band_energies(params: Params, problem: Problem, settings: Settings) -> jax.Array:
+    """The bare band of the fit, ε_k = ε_given + q δ(k), shape (K,), eV.
+
+    q = ``settings.band``; δ is :func:`arpes_sigma.model.band_correction`.
+    """
+    return problem.eps + band_correction(params, problem.k_scaled, settings.band).astype(problem.eps.dtype)
+
+
 def model_curves(
     params: Params, spec: ModelSpec, problem: Problem, settings: Settings, pairing: jax.Array | float = 1.0
 ) -> jax.Array:
     """Model spectrum [A f] ⊛ Gauss of every EDC on the measured energies, shape (K, E)."""
     s11, s22, w = self_energy(params, spec, problem.grid, pairing)
-    return observed(problem.grid, problem.omega, problem.eps, s11, s22, w, settings.temperature, settings.resolution,
-                    problem.layout)
+    return observed(problem.grid, problem.omega, band_energies(params, problem, settings), s11, s22, w,
+                    settings.temperature, settings.resolution, problem.layout)
 
 
 def data_fit(curves: jax.Array, problem: Problem, settings: Settings) -> DataFit:
@@ -248,6 +271,7 @@ def prior_residuals(params: Params, spec: ModelSpec, settings: Settings, n: jax.
         "pairing": jnp.concatenate(
             [params["coherence_raw"] / settings.pairing_scale, (d0 / settings.gap_scale)[None]]
         ),
+        "band": band_coefficients(params) / BAND_PRIOR_WIDTH,
         "weak": weak / WEAK_SCALE,
     }
 

@@ -4,8 +4,8 @@
 * :class:`ProblemInfo` — what is not traced: momentum coordinate, data attrs,
   the temperature and resolution read from the data;
 * :class:`Settings` — everything a UI may change while a fit runs (window
-  mask, prior weights and widths, temperature, resolution), as traced arrays,
-  so moving a slider never recompiles.
+  mask, prior weights and widths, temperature, resolution, whether the bare
+  band is learned), as traced arrays, so moving a slider never recompiles.
 
 The noise is one standard deviation per data point, σ(k, ω), shape (K, E)
 whatever its source (a single level is broadcast), so a fit with a measured
@@ -34,8 +34,9 @@ from ..io.noise import estimate_noise
 from ..physics.instrument import model_grid, uniform_layout
 from .config import FitConfig
 
-__all__ = ["BACKGROUNDS", "N_BASIS", "Problem", "ProblemInfo", "Settings", "background_basis", "build_problem",
-           "make_settings", "noise_of", "shirley_integral", "window_mask"]
+__all__ = ["BACKGROUNDS", "GUESS_SOURCES", "N_BASIS", "Problem", "ProblemInfo", "Settings", "background_basis",
+           "build_problem", "eps_is_guess", "learns_band", "make_settings", "noise_of", "scaled_momentum",
+           "shirley_integral", "window_mask"]
 
 #: Extrinsic-background models (``FitConfig.background``) and their basis functions per EDC.
 BACKGROUNDS = {"constant": ("constant",), "shirley": ("constant", "shirley")}
@@ -44,7 +45,8 @@ N_BASIS = 2
 
 
 @functools.partial(jax.tree_util.register_dataclass,
-                   data_fields=["omega", "grid", "eps", "intensity", "noise", "background"], meta_fields=["layout"])
+                   data_fields=["omega", "grid", "eps", "k_scaled", "intensity", "noise", "background"],
+                   meta_fields=["layout"])
 @dataclasses.dataclass(frozen=True)
 class Problem:
     """The arrays of one cut (fixed shapes per data set).
@@ -53,7 +55,9 @@ class Problem:
     ----------
     omega : (E,) eV — measured energies from E_F, ascending
     grid : (M,) eV — uniform model grid, padded for the largest resolution
-    eps : (K,) eV — bare band energy of each EDC
+    eps : (K,) eV — bare band energy of each EDC as given (the guess, when the band is learned)
+    k_scaled : (K,) — momentum of each EDC scaled to [−1, 1] over the EDCs
+        (:func:`scaled_momentum`), the variable of the learned band correction
     intensity : (K, E) — the data, as read
     noise : (K, E) — noise standard deviation σ(k, ω) of every point
         (intensity units); a single level is broadcast
@@ -68,6 +72,7 @@ class Problem:
     omega: jax.Array
     grid: jax.Array
     eps: jax.Array
+    k_scaled: jax.Array
     intensity: jax.Array
     noise: jax.Array
     background: jax.Array
@@ -110,7 +115,11 @@ class ProblemInfo:
 
 
 class Settings(NamedTuple):
-    """Traced settings of a fit (scalars and the window mask); changing them never recompiles."""
+    """Traced settings of a fit (scalars and the window mask); changing them never recompiles.
+
+    ``band`` is the switch q of :func:`arpes_sigma.model.band_correction`: 1 learns
+    the bare-band correction, 0 keeps the given ε_k (:func:`learns_band`).
+    """
 
     mask: jax.Array
     smoothness: jax.Array
@@ -121,6 +130,45 @@ class Settings(NamedTuple):
     gap_scale: jax.Array
     temperature: jax.Array
     resolution: jax.Array
+    band: jax.Array
+
+
+#: Values of the data's ``eps_k_source`` attr that mark ε_k as a guess (``FitConfig.band = "auto"`` learns it).
+GUESS_SOURCES = ("mdc", "guess")
+
+
+def eps_is_guess(attrs: dict) -> bool:
+    """Whether the data's ``eps_k_source`` attr marks ε_k as a guess ("mdc", or any source naming a guess).
+
+    :func:`arpes_sigma.prepare` writes "mdc" when it guessed ε = v (k − k_F)
+    from MDC maxima, "given" or "band:NAME" otherwise; data without the attr
+    count as given.
+    """
+    source = str(attrs.get("eps_k_source", "given")).lower()
+    return source.startswith(GUESS_SOURCES) or "guess" in source
+
+
+def learns_band(config: FitConfig, attrs: dict) -> bool:
+    """Whether the fit learns the band: ``config.band`` "learn", or "auto" on a guessed ε_k (:func:`eps_is_guess`)."""
+    return config.band == "learn" or (config.band == "auto" and eps_is_guess(attrs))
+
+
+def scaled_momentum(k: np.ndarray) -> np.ndarray:
+    """The scaled momentum x = (k − k_mid) / (half the range of k) ∈ [−1, 1]; zeros for one EDC.
+
+    Parameters
+    ----------
+    k : (K,) momentum of the EDCs (any unit; or their index)
+
+    Returns
+    -------
+    (K,) array, dimensionless
+    """
+    k = np.asarray(k).reshape(-1)
+    k = k.astype(float) if np.issubdtype(k.dtype, np.number) else np.arange(k.size, dtype=float)
+    if k.size < 2 or not np.all(np.isfinite(k)) or np.ptp(k) == 0:
+        return np.zeros_like(k)
+    return (k - 0.5 * (k.max() + k.min())) / (0.5 * np.ptp(k))
 
 
 def window_mask(omega: np.ndarray, window: tuple[float, float] | None) -> np.ndarray:
@@ -267,6 +315,7 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
         omega=jnp.asarray(omega),
         grid=jnp.asarray(grid),
         eps=jnp.asarray(np.asarray(da["eps_k"].values, dtype=float).reshape(-1)),
+        k_scaled=jnp.asarray(scaled_momentum(kcoord)),
         intensity=jnp.asarray(intensity),
         noise=jnp.asarray(noise),
         background=jnp.asarray(background_basis(omega, intensity, config.background,
@@ -299,4 +348,5 @@ def make_settings(config: FitConfig, problem: Problem, info: ProblemInfo) -> Set
         gap_scale=f32(c.gap_scale),
         temperature=f32(info.temperature if c.temperature is None else c.temperature),
         resolution=f32(info.resolution if c.resolution is None else c.resolution),
+        band=f32(1.0 if learns_band(c, info.attrs) else 0.0),
     )

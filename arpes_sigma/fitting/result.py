@@ -49,6 +49,10 @@ class FitResult:
     baselines : dict name -> reduced χ² ("normal_only", and "norman" when fitted)
     params : dict — the best paired restart's pole parameters (eV)
     attrs : dict — data attrs carried over
+    eps_k_guess : (K,) eV or None — the data's ε_k when the fit learned the band
+        (``eps_k`` is then the learned one), None when the band was fixed
+    eps_k_std : (K,) eV or None — Laplace error of the learned ε_k (delta method)
+    eps_k_source : str — "learned", or the data's ``eps_k_source`` ("given", "band:NAME", "mdc")
     """
 
     omega: np.ndarray
@@ -87,6 +91,9 @@ class FitResult:
     baselines: dict
     params: dict
     attrs: dict
+    eps_k_guess: np.ndarray | None = None
+    eps_k_std: np.ndarray | None = None
+    eps_k_source: str = "given"
 
     # -- verdicts ----------------------------------------------------------
     @property
@@ -117,7 +124,9 @@ class FitResult:
 
         Complex quantities are stored as real ``re_*``/``im_*`` variables; the
         statistical errors as ``*_std`` and the spread over restarts as
-        ``*_spread`` when available.
+        ``*_spread`` when available. The coordinate ``eps_k`` is the bare band
+        the fit used (the learned one when attr ``eps_k_source`` is
+        "learned"; then also ``eps_k_guess``, the data's, and ``eps_k_std``).
         """
         import xarray as xr
 
@@ -144,14 +153,16 @@ class FitResult:
         out["loss"] = (("chunk", "restart"), self.loss_history)
         out["chi2_restart"] = (("restart",), self.chi2_restarts)
         out["accepted_restart"] = (("restart",), self.accepted.astype(np.int8))
-        ds = xr.Dataset(
-            out,
-            coords={
-                "eV": ("eV", self.omega, {"units": "eV"}),
-                "k": ("k", self.k),
-                "eps_k": ("k", self.eps_k, {"units": "eV"}),
-            },
-        )
+        coords = {
+            "eV": ("eV", self.omega, {"units": "eV"}),
+            "k": ("k", self.k),
+            "eps_k": ("k", self.eps_k, {"units": "eV", "source": self.eps_k_source}),
+        }
+        if self.eps_k_guess is not None:
+            coords["eps_k_guess"] = ("k", self.eps_k_guess, {"units": "eV", "long_name": "bare band as given"})
+        if self.eps_k_std is not None:
+            coords["eps_k_std"] = ("k", self.eps_k_std, {"units": "eV", "long_name": "Laplace error of eps_k"})
+        ds = xr.Dataset(out, coords=coords)
         attrs = {k: v for k, v in self.attrs.items() if isinstance(v, (int, float, str, np.number))}
         attrs.update(
             chi2_reduced=float(self.chi2_reduced),
@@ -173,6 +184,7 @@ class FitResult:
             gauge="Re W(0) >= 0",
             params=json.dumps(self.params),
             momentum_dim=self.momentum_dim,
+            eps_k_source=self.eps_k_source,
         )
         for name, value in self.baselines.items():
             attrs[f"chi2_reduced_{name}"] = float(value)

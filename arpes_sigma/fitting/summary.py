@@ -12,6 +12,11 @@
   It shows how far the data leave the decomposition non-unique *within this
   model* (other optima). Neither covers systematic errors (wrong ε_k,
   resolution or temperature).
+* The **bare band**: with ``FitConfig.band`` learning (``Settings.band`` = 1),
+  ``eps_k`` is the best paired restart's learned ε_k
+  (:func:`arpes_sigma.fitting.loss.band_energies`) with its Laplace error
+  ``eps_k_std`` (delta method), ``eps_k_guess`` the data's ε_k and
+  ``eps_k_source`` "learned"; with the band fixed, ``eps_k`` is the data's.
 * The **cancellation ratio** |Im Σ_tot(k_F, ω_W)| / |Im Σ11(ω_W)| at the
   occupied-side peak ω_W of |Im W|, at the EDC closest to k_F: 0 when the Σ11
   peak is cancelled completely in what the spectrum shows (a rank-one hidden
@@ -30,7 +35,7 @@ from ..model import ModelSpec, floor, gap, n_params, poles
 from ..physics import sigma_total
 from .engine import Evaluation
 from .evidence import SUPPORT_THRESHOLD, laplace, self_energy_std
-from .loss import reduced_chi2
+from .loss import band_energies, reduced_chi2
 from .result import FitResult
 
 if TYPE_CHECKING:
@@ -77,7 +82,8 @@ def _laplace64(fitter: Fitter, noise_scale: float) -> Any:
 def _std64(fitter: Fitter, ib: int, cov: np.ndarray) -> dict[str, np.ndarray]:
     best = jax.tree.map(lambda x: x[ib], fitter.state.params)
     with jax.enable_x64(True):
-        return self_energy_std(_x64(best), jnp.asarray(cov), fitter.config.model_spec(), _x64(fitter.problem))
+        return self_energy_std(_x64(best), jnp.asarray(cov), fitter.config.model_spec(), _x64(fitter.problem),
+                               _x64(fitter.settings))
 
 
 def _best(values: np.ndarray, members: np.ndarray) -> int:
@@ -105,9 +111,10 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
     r = c.restarts
     spec = c.model_spec()
     omega = np.asarray(fitter.problem.omega)
-    eps = np.asarray(fitter.problem.eps)
+    learned = bool(np.asarray(fitter.settings.band) > 0)
+    eps_all = np.asarray(jax.vmap(lambda p: band_energies(p, fitter.problem, fitter.settings))(fitter.state.params))
     mask = np.asarray(fitter.settings.mask)
-    n_k = eps.size
+    n_k = eps_all.shape[1]
     cost = np.asarray(fitter.state.cost)
     paired = np.arange(2 * r) < r
     ib, inn = _best(cost, paired), _best(cost, ~paired)
@@ -116,10 +123,10 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
     i0 = int(np.argmin(np.abs(omega)))
     flip = np.where(ev.w[:, i0].real < 0, -1.0, 1.0)
     s11, s22, w = ev.s11, ev.s22, ev.w * flip[:, None]
-    stot = np.asarray(sigma_total(omega, eps[None, :, None], s11[:, None, :], s22[:, None, :], w[:, None, :]))
+    stot = np.asarray(sigma_total(omega, eps_all[:, :, None], s11[:, None, :], s22[:, None, :], w[:, None, :]))
 
     lap = _laplace64(fitter, 1.0) if errors else None
-    p_eff = np.asarray(lap.p_eff) if lap is not None else np.full(2 * r, float(n_params(spec)))
+    p_eff = np.asarray(lap.p_eff) if lap is not None else np.full(2 * r, float(n_params(spec, band=learned)))
     chi2r = reduced_chi2(ev.chi2, mask, n_k, p_eff, fitter.info.n_nuisance)
     noise_scale = max(1.0, float(chi2r[ib])) if np.isfinite(chi2r[ib]) else 1.0
     if lap is not None and noise_scale > 1.0:
@@ -147,13 +154,18 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
             return None
         return np.std(xa.real, axis=0) + 1j * np.std(xa.imag, axis=0)
 
-    ratio, omega_w = cancellation_ratio(omega, eps, s11[ib], w[ib], stot[ib])
+    ratio, omega_w = cancellation_ratio(omega, eps_all[ib], s11[ib], w[ib], stot[ib])
+    given = np.asarray(fitter.problem.eps)
+    source = str(fitter.info.attrs.get("eps_k_source", "given"))
     best = jax.tree.map(lambda x: x[ib], fitter.state.params)
     base = {"normal_only": float(chi2r[inn])}
     base.update(baselines or {})
     return FitResult(
         omega=omega,
-        eps_k=eps,
+        eps_k=eps_all[ib] if learned else given,
+        eps_k_guess=given if learned else None,
+        eps_k_std=None if std is None or not learned else std["eps_k"],
+        eps_k_source="learned" if learned else source,
         k=np.asarray(fitter.info.k),
         momentum_dim=fitter.info.momentum_dim,
         sigma_normal=s11[ib],
@@ -187,5 +199,6 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
         config=c,
         baselines=base,
         params=_pole_params(best, spec, float(flip[ib])),
-        attrs={**fitter.info.attrs, "noise_source": fitter.info.noise_source},
+        attrs={**fitter.info.attrs, "noise_source": fitter.info.noise_source,
+               **({"eps_k_guess_source": source} if learned else {})},
     )

@@ -37,3 +37,12 @@ def test_measured_cuts_default_to_shirley(argv, raw, attrs, want):
     args = _args(*argv)
     data = xr.DataArray([0.0], dims="eV", attrs=attrs)
     assert measured_background(config_from(args), args, data, raw=raw).background == want
+
+
+def test_band_option_reaches_the_config():
+    # default auto: the fit learns eps_k when the cut's eps_k is an MDC guess (prepare without --band)
+    assert config_from(_args()).band == "auto"
+    for choice in ("fixed", "learn", "auto"):
+        assert config_from(_args("--eps-k", choice)).band == choice
+    with pytest.raises(SystemExit):
+        _args("--eps-k", "free")
