@@ -16,8 +16,9 @@ Two things make the solver converge in tens rather than hundreds of steps:
   Lecture Notes in Mathematics 630 (1978)), so one damping parameter suits
   every parameter;
 * **a stop rule on the cost** — a restart is done when a whole chunk lowers
-  ½‖r‖² by less than ``FTOL`` relative (or the solver's own Cauchy test
-  passes). Directions the data leave flat (the decomposition's non-uniqueness)
+  ½‖r‖² by less than ``FTOL`` relative, but by something (a chunk of only
+  rejected steps has not converged: its damping grew), or when the solver's
+  own Cauchy test passes. Directions the data leave flat (the decomposition's non-uniqueness)
   would otherwise keep the parameter test from ever passing; the Laplace
   errors report those directions instead.
 
@@ -165,7 +166,8 @@ class Engine:
             (u, dyn, steps, done, dead), _ = jax.lax.scan(body, carry, None, length=steps_per_call)
             c = cost(u, args)
             dead = dead | ~jnp.isfinite(c)
-            stalled = (state.cost - c) <= FTOL * jnp.abs(c)
+            # a chunk whose steps were all rejected (cost unchanged; the damping grew) is not a stall
+            stalled = (c < state.cost) & ((state.cost - c) <= FTOL * jnp.abs(c))
             done = done | (stalled & ~state.done & (steps > state.steps))
             params = unravel(jnp.where(dead, u0, u) * state.scale)
             return FitState(params, state.scale, dyn, state.pairing, jnp.where(dead, state.cost, c), steps, done,
