@@ -107,12 +107,13 @@ class FitConfig:
         keeps it fixed otherwise. A traced switch: changing it never recompiles.
     """
 
-    n_poles: int = 2
-    n_features: int = 16
-    width: int = 16
-    depth: int = 0
-    n_background: int = 128
-    anomalous: bool = True
+    # the model's size: ModelSpec's defaults, written once there
+    n_poles: int = ModelSpec.n_poles
+    n_features: int = ModelSpec.n_features
+    width: int = ModelSpec.width
+    depth: int = ModelSpec.depth
+    n_background: int = ModelSpec.n_background
+    anomalous: bool = ModelSpec.anomalous
     window: tuple[float, float] | None = None
     steps: int = 200
     steps_per_call: int = 10
