@@ -11,8 +11,12 @@ one forward model (:func:`arpes_sigma.physics.norman.norman_nambu`) and is
 fitted with the same Levenberg–Marquardt solver, the same closed-form per-EDC
 amplitude and background, the same data, window, temperature, resolution and
 noise level, and as many starting points as the main fit has restarts, so its
-χ²_red is an honest comparison. The normal-only model (W ≡ 0) is not here: it
-is part of every fit (:mod:`arpes_sigma.fitting.fitter`).
+χ²_red is an honest comparison. When the main fit learns the bare band
+(``Settings.band`` = 1, :func:`arpes_sigma.model.band_correction`) so does
+the Norman fit, with the same bounded quadratic correction δ(k) and the same
+Gaussian prior on its three coefficients — otherwise a wrong MDC guess of ε_k
+would handicap the baseline alone. The normal-only model (W ≡ 0) is not here:
+it is part of every fit (:mod:`arpes_sigma.fitting.fitter`).
 
 This module uses the Fitter; the Fitter never imports it.
 """
@@ -28,11 +32,12 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
+from ..model import BAND_PRIOR_WIDTH, band_coefficients
 from ..physics import observed
 from ..physics.norman import norman_nambu
 from .engine import ATOL, RTOL
 from .fitter import Fitter
-from .loss import data_fit, reduced_chi2
+from .loss import band_energies, data_fit, reduced_chi2
 from .problem import Problem, Settings
 
 __all__ = ["NormanResult", "fit_baselines", "fit_norman"]
@@ -41,9 +46,18 @@ __all__ = ["NormanResult", "fit_baselines", "fit_norman"]
 NORMAN_STARTS = (0.0, 0.01, 0.02, 0.04, 0.06, 0.08)
 
 
+#: Length of the Norman parameter vector: Γ1, Δ, Γ0, λ and the three band coefficients.
+N_NORMAN = 7
+
+
 def _norman_params(p: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
     """Γ1, Δ, Γ0, λ (eV, eV, eV, 1) from the unconstrained vector p (Γ1, Γ0, λ ≥ 0 by softplus)."""
     return 0.1 * jax.nn.softplus(p[0]), 0.1 * p[1], 0.1 * jax.nn.softplus(p[2]), jax.nn.softplus(p[3])
+
+
+def _band(p: jax.Array) -> dict[str, jax.Array]:
+    """The band-correction leaf of p in the model's parameter form (:func:`arpes_sigma.model.band_correction`)."""
+    return {"band": p[4:N_NORMAN]}
 
 
 def _norman_curves(p: jax.Array, problem: Problem, settings: Settings) -> jax.Array:
@@ -51,18 +65,33 @@ def _norman_curves(p: jax.Array, problem: Problem, settings: Settings) -> jax.Ar
     s11, s22, w = norman_nambu(g1, d, g0)
     s11 = s11 - lam * problem.grid
     s22 = s22 - lam * problem.grid  # Σ22(ω) = −Σ11(−ω)* for the real part −λω
-    return observed(problem.grid, problem.omega, problem.eps, s11, s22, w, settings.temperature, settings.resolution,
+    eps = band_energies(_band(p), problem, settings)
+    return observed(problem.grid, problem.omega, eps, s11, s22, w, settings.temperature, settings.resolution,
                     problem.layout)
 
 
 def _residual(p: jax.Array, args: tuple) -> jax.Array:
     problem, settings = args
-    return data_fit(_norman_curves(p, problem, settings), problem, settings).residual.ravel()
+    data = data_fit(_norman_curves(p, problem, settings), problem, settings).residual.ravel()
+    # the main fit's prior on the band coefficients (with the band fixed they see only this and stay at 0)
+    return jnp.concatenate([data, band_coefficients(_band(p)) / BAND_PRIOR_WIDTH])
 
 
 @dataclasses.dataclass(frozen=True)
 class NormanResult:
-    """Fitted Norman parameters (eV, and λ dimensionless) and reduced χ²."""
+    """Fitted Norman parameters (eV, and λ dimensionless), its bare band and reduced χ².
+
+    Attributes
+    ----------
+    gamma1, delta, gamma0 : float, eV
+    renormalisation : float
+        λ (Re Σ = −λω).
+    chi2_reduced : float
+        χ²/(N − p) with p = 4, or 7 when the band is learned.
+    model_intensity : (K, E) array
+    eps_k : (K,) array, eV
+        The bare band it used: the data's, or learned as in the main fit.
+    """
 
     gamma1: float
     delta: float
@@ -70,6 +99,7 @@ class NormanResult:
     renormalisation: float
     chi2_reduced: float
     model_intensity: np.ndarray
+    eps_k: np.ndarray
 
 
 @functools.partial(jax.jit, static_argnames="max_steps")
@@ -93,17 +123,19 @@ def fit_norman(fitter: Fitter) -> NormanResult:
     """
     c = fitter.config
     starts = [NORMAN_STARTS[i % len(NORMAN_STARTS)] for i in range(max(c.restarts, 2))]
-    p0 = jnp.asarray([[-1.0, 10.0 * d, -2.0, -2.0] for d in starts], dtype=jnp.float32)
-    ps, chi2 = _norman_run(p0, fitter.problem, fitter.settings, c.steps)
+    p0 = jnp.asarray([[-1.0, 10.0 * d, -2.0, -2.0, 0.0, 0.0, 0.0] for d in starts], dtype=jnp.float32)
+    problem, settings = fitter.problem, fitter.settings
+    ps, chi2 = _norman_run(p0, problem, settings, c.steps)
     chi2 = np.asarray(chi2)
     ib = int(np.nanargmin(np.where(np.isfinite(chi2), chi2, np.nan)))
     p = ps[ib]
-    fit = data_fit(_norman_curves(p, fitter.problem, fitter.settings), fitter.problem, fitter.settings)
-    chi2r = float(reduced_chi2(fit.chi2, fitter.settings.mask, fitter.problem.n_k, 4,
-                                     fitter.info.n_nuisance))
+    fit = data_fit(_norman_curves(p, problem, settings), problem, settings)
+    n_params = 4 + (N_NORMAN - 4) * float(settings.band)
+    chi2r = float(reduced_chi2(fit.chi2, settings.mask, problem.n_k, n_params, fitter.info.n_nuisance))
     g1, d, g0, lam = (float(x) for x in _norman_params(p))
     return NormanResult(gamma1=g1, delta=abs(d), gamma0=g0, renormalisation=lam, chi2_reduced=chi2r,
-                        model_intensity=np.asarray(fit.fitted))
+                        model_intensity=np.asarray(fit.fitted),
+                        eps_k=np.asarray(band_energies(_band(p), problem, settings)))
 
 
 def fit_baselines(fitter: Fitter) -> dict[str, Any]:
