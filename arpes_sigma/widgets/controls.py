@@ -40,6 +40,13 @@ def explorer_controls(fitter: Any, k0: int) -> dict[str, widgets.Widget]:
             description="window (eV)", continuous_update=True, style={"description_width": "9em"},
             layout=widgets.Layout(width="24em"),
         ),
+        "band": widgets.Dropdown(
+            options=[("auto (learn a guess)", "auto"), ("fixed (as given)", "fixed"), ("learned", "learn")],
+            value=c.band, description="bare band ε_k", style={"description_width": "9em"},
+            layout=widgets.Layout(width="24em"),
+            tooltip="fixed: the data's eps_k; learned: a bounded quadratic correction fitted with Σ11 and W; "
+                    "auto: learned when eps_k is a guess from MDC maxima",
+        ),
         "temperature": float_slider("T (K)", temp, 1.0, max(300.0, 2 * temp), 1.0, fmt=".0f"),
         "resolution": float_slider("resolution (eV)", res, 0.0, c.max_resolution, 0.0005, fmt=".4f",
                                    tooltip="Gaussian FWHM"),

@@ -50,6 +50,7 @@ SETTINGS = {
     "pairing_scale": "pairing_scale",
     "gap_scale": "gap_scale",
     "window": "window",
+    "band": "band",
     "temperature": "temperature",
     "resolution": "resolution",
 }
@@ -92,7 +93,8 @@ class Explorer(widgets.VBox):
     controls : dict of str -> ipywidgets.Widget
         Every control by name: the constraint weights ``smoothness``,
         ``gap_penalty``, ``gap_limit``, ``l2``, ``pairing_scale``, ``gap_scale``; ``window``
-        (eV); ``temperature`` (K); ``resolution`` (FWHM, eV); the model size
+        (eV); ``band`` (the bare band ε_k: "auto", "fixed" or "learn", see
+        :class:`~arpes_sigma.FitConfig`); ``temperature`` (K); ``resolution`` (FWHM, eV); the model size
         ``hidden`` (hidden fermions = poles), ``width``, ``depth``;
         ``steps_per_call``, ``restarts``, ``seed``, ``steps`` (per Run); ``k``
         (EDC index); and the buttons ``run``, ``stop``, ``reset``.
@@ -152,7 +154,7 @@ class Explorer(widgets.VBox):
             [
                 section("constraint weights", c["smoothness"], c["gap_penalty"], c["gap_limit"], c["l2"],
                         c["pairing_scale"], c["gap_scale"]),
-                section("window, instrument, view", c["window"], self._window_label, c["temperature"],
+                section("window, instrument, view", c["window"], self._window_label, c["band"], c["temperature"],
                         c["resolution"], c["k"]),
                 section("network and run", c["hidden"], c["width"], c["depth"], c["steps_per_call"], c["restarts"],
                         c["seed"], c["steps"]),
@@ -178,7 +180,10 @@ class Explorer(widgets.VBox):
         out = {}
         for name, field in SETTINGS.items():
             v = self.controls[name].value
-            out[field] = (float(v[0]), float(v[1])) if name == "window" else float(v)
+            if name == "window":
+                out[field] = (float(v[0]), float(v[1]))
+            else:
+                out[field] = v if name == "band" else float(v)
         return out
 
     # ------------------------------------------------------------------ figure

@@ -58,7 +58,8 @@ def test_explorer_exposes_controls_and_figure(explorer):
     import ipywidgets as widgets
 
     for name in ("window", "hidden", "width", "depth", "smoothness", "gap_penalty", "gap_limit", "l2",
-                 "pairing_scale", "gap_scale", "steps_per_call", "restarts", "seed", "k", "run", "stop", "reset"):
+                 "pairing_scale", "gap_scale", "band", "steps_per_call", "restarts", "seed", "k", "run", "stop",
+                 "reset"):
         assert name in explorer.controls, name
     assert isinstance(explorer.controls["window"], widgets.FloatRangeSlider)
     assert isinstance(explorer.figure, Figure)
@@ -93,9 +94,12 @@ def test_settings_sliders_never_recompile(fresh):
     c["gap_scale"].value = 0.03
     c["temperature"].value = 30
     c["resolution"].value = 0.012
+    assert float(fresh.fitter.settings.band) == 0.0  # the demo's eps_k is given, "auto" keeps it
+    c["band"].value = "learn"
     fresh.step(2)
     assert fresh.fitter.traces == traces
     cfg = fresh.fitter.config
+    assert cfg.band == "learn" and float(fresh.fitter.settings.band) == 1.0
     assert cfg.window == pytest.approx((-0.2, 0.02), abs=1e-9)
     assert (cfg.smoothness, cfg.gap_limit, cfg.temperature) == pytest.approx((3.0, 0.05, 30.0))
     assert (cfg.pairing_scale, cfg.gap_scale) == pytest.approx((0.5, 0.03), rel=0.02)
@@ -104,7 +108,7 @@ def test_settings_sliders_never_recompile(fresh):
     assert left.get_x() + left.get_width() == pytest.approx(-0.2)
     assert right.get_x() == pytest.approx(0.02)
     assert _output_text(fresh) == ""
-    for name, value in (("window", (-0.3, 0.04)), ("temperature", 20), ("resolution", 0.01)):
+    for name, value in (("window", (-0.3, 0.04)), ("temperature", 20), ("resolution", 0.01), ("band", "auto")):
         c[name].value = value
 
 
