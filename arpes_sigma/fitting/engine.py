@@ -35,6 +35,7 @@ second Fitter — or a setting change — never recompiles.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import equinox as eqx
@@ -42,11 +43,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
+from jax.custom_derivatives import SymbolicZero
 from jax.flatten_util import ravel_pytree
 
 from ..model import ModelSpec, Params, batched_init, init_params, self_energy
 from .config import FitConfig
-from .loss import DataFit, prior_terms, residuals
+from .loss import band_energies, prior_terms, residuals
 from .problem import Problem, Settings
 
 __all__ = ["ATOL", "FTOL", "RTOL", "Engine", "Evaluation", "FitState", "engine_for", "select_rows", "strong"]
@@ -89,6 +91,7 @@ class Evaluation(NamedTuple):
     ----------
     s11, s22, w : (R, E) complex, eV — Σ11, Σ22, W on the measured energies
     fitted : (R, K, E) — the model intensity with a_k and the extrinsic background applied
+    eps : (R, K), eV — the bare band each restart uses (the given one, or learned)
     chi2 : (R,) — χ² over the window
     terms : dict name -> (R,) — prior terms ½Σr²/N
     """
@@ -97,8 +100,42 @@ class Evaluation(NamedTuple):
     s22: jax.Array
     w: jax.Array
     fitted: jax.Array
+    eps: jax.Array
     chi2: jax.Array
     terms: dict
+
+
+def explicit_jacobian(f: Callable[[jax.Array, Any], jax.Array]) -> Callable[[jax.Array, Any], jax.Array]:
+    """``f(u, args) -> r`` whose derivative in ``u`` is carried as one (M, P) matrix.
+
+    optimistix linearises the residual function at every step (``jax.linearize``)
+    and keeps the linearisation in the solver state; for the whole forward model
+    that is every intermediate of the spectrum (≈ 350 arrays, 0.5 MB per fit),
+    which the step loop then selects, copies and re-evaluates P times to build
+    the matrix its QR factorises. With this rule the linearisation is just
+    ∂r/∂u, computed once by forward mode (P = len(u) columns), and applying it is
+    a matrix product: the same derivative, a much smaller state.
+
+    ``args`` are never differentiated (a tangent for them raises).
+    """
+
+    @jax.custom_jvp
+    def wrapped(u: jax.Array, args: Any) -> jax.Array:
+        return f(u, args)
+
+    def rule(primals: tuple, tangents: tuple) -> tuple[jax.Array, jax.Array]:
+        u, args = primals
+        du, dargs = tangents
+        if not all(isinstance(t, SymbolicZero) for t in jax.tree.leaves(
+                dargs, is_leaf=lambda t: isinstance(t, SymbolicZero))):
+            raise NotImplementedError("explicit_jacobian differentiates in u only, not in args")
+        jac, r = jax.jacfwd(lambda v: (f(v, args),) * 2, has_aux=True)(u)
+        if isinstance(du, SymbolicZero):
+            return r, jnp.zeros_like(r)
+        return r, jac @ du
+
+    wrapped.defjvp(rule, symbolic_zeros=True)
+    return wrapped
 
 
 def _tree_where(cond: jax.Array, a: Any, b: Any) -> Any:
@@ -129,9 +166,14 @@ class Engine:
         options: dict = {}
         _, unravel = ravel_pytree(init_params(spec, jax.random.key(0)))
 
-        def fn(u: jax.Array, args: tuple) -> tuple[jax.Array, DataFit]:
+        def residual_vector(u: jax.Array, args: tuple) -> jax.Array:
             problem, settings, pairing, scale = args
-            return residuals(unravel(u * scale), spec, problem, settings, pairing)
+            return residuals(unravel(u * scale), spec, problem, settings, pairing)[0]
+
+        residual_matrix_jvp = explicit_jacobian(residual_vector)
+
+        def fn(u: jax.Array, args: tuple) -> tuple[jax.Array, None]:
+            return residual_matrix_jvp(u, args), None
 
         def start(u: jax.Array, args: tuple) -> tuple[Any, Any]:
             f_struct, aux_struct = jax.eval_shape(fn, u, args)
@@ -178,7 +220,7 @@ class Engine:
             flat = ravel_pytree(params)[0]
             if scale is None:
                 ones = jnp.ones_like(flat)
-                jac = jax.jacfwd(lambda u: fn(u, (problem, settings, pairing, ones))[0])(flat)
+                jac = jax.jacfwd(lambda u: residual_vector(u, (problem, settings, pairing, ones)))(flat)
                 norms = jnp.linalg.norm(jac, axis=0)
                 scale = 1.0 / jnp.clip(norms, 1e-2, 1e6)
             args = (problem, settings, pairing, scale)
@@ -190,7 +232,8 @@ class Engine:
         def evaluate(params: Params, pairing: jax.Array, problem: Problem, settings: Settings) -> Evaluation:
             _, fit = residuals(params, spec, problem, settings, pairing)
             s11, s22, w = self_energy(params, spec, problem.omega, pairing)
-            return Evaluation(s11, s22, w, fit.fitted, fit.chi2, prior_terms(params, spec, problem, settings))
+            return Evaluation(s11, s22, w, fit.fitted, band_energies(params, problem, settings), fit.chi2,
+                              prior_terms(params, spec, problem, settings))
 
         batch = (0, None, None)
         #: (state (R,…), problem, settings) -> state after steps_per_call solver steps

@@ -35,7 +35,7 @@ from ..model import ModelSpec, floor, gap, n_params, poles
 from ..physics import sigma_total
 from .engine import Evaluation
 from .evidence import SUPPORT_THRESHOLD, laplace, self_energy_std
-from .loss import band_energies, reduced_chi2
+from .loss import reduced_chi2
 from .result import FitResult
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
     spec = c.model_spec()
     omega = np.asarray(fitter.problem.omega)
     learned = bool(np.asarray(fitter.settings.band) > 0)
-    eps_all = np.asarray(jax.vmap(lambda p: band_energies(p, fitter.problem, fitter.settings))(fitter.state.params))
+    eps_all = ev.eps
     mask = np.asarray(fitter.settings.mask)
     n_k = eps_all.shape[1]
     cost = np.asarray(fitter.state.cost)

@@ -247,3 +247,35 @@ def test_reported_gauge_is_consistent_with_the_reported_parameters(small, fitted
     flipped = observed(p.grid, p.omega, p.eps, g11, g22, -gw, 20.0, 0.01, p.layout)
     same = observed(p.grid, p.omega, p.eps, g11, g22, gw, 20.0, 0.01, p.layout)
     np.testing.assert_allclose(np.asarray(flipped), np.asarray(same), rtol=1e-6)
+
+
+def test_explicit_jacobian_rule_matches_autodiff_and_refuses_args_tangents():
+    from arpes_sigma.fitting.engine import explicit_jacobian
+
+    def f(u, args):
+        a, b = args
+        return jnp.concatenate([jnp.sin(a * u), u[:1] * u[1:] + b])
+
+    g = explicit_jacobian(f)
+    u, t = jnp.asarray([0.3, -1.2, 0.7]), jnp.asarray([1.0, 0.5, -2.0])
+    args = (jnp.asarray(1.7), jnp.asarray(0.2))
+    r, dr = jax.jvp(lambda v: g(v, args), (u,), (t,))
+    r_ref, dr_ref = jax.jvp(lambda v: f(v, args), (u,), (t,))
+    np.testing.assert_allclose(r, r_ref, rtol=1e-6)
+    np.testing.assert_allclose(dr, dr_ref, rtol=1e-6)
+    # what optimistix keeps per step: a linearisation whose matrix is the Jacobian
+    _, lin = jax.linearize(lambda v: g(v, args), u)
+    np.testing.assert_allclose(jax.vmap(lin)(jnp.eye(3)).T, jax.jacfwd(f)(u, args), rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="args"):
+        jax.jvp(lambda s: g(u, (s, args[1])), (args[0],), (jnp.asarray(1.0),))
+
+
+def test_solver_state_carries_the_jacobian_not_the_forward_models_intermediates(fitted):
+    # optimistix keeps the residual's linearisation in its state; through the plain
+    # forward model that is ~350 arrays (every intermediate of the spectrum), with
+    # engine.explicit_jacobian it is the (M, P) Jacobian and a few vectors
+    leaves = jax.tree.leaves(fitted.state.solver)
+    m = int(np.asarray(fitted.problem.intensity).size)
+    p = int(np.asarray(fitted.state.scale).shape[-1])
+    assert len(leaves) < 30, len(leaves)
+    assert any(x.shape[-2:] == (x.shape[-2], p) and x.shape[-2] >= m for x in leaves if x.ndim >= 2)
