@@ -33,7 +33,7 @@ from jax.flatten_util import ravel_pytree
 from .ansatz import PurifiedRBM
 from .models import LocalTerms
 
-__all__ = ["local_energy", "sr_flow", "log_amplitude_grads"]
+__all__ = ["local_energy", "log_amplitude_grads", "sr_flow", "sr_solve"]
 
 
 def local_energy(
@@ -124,11 +124,23 @@ def sr_flow(
     b = o.shape[0]
     oc = (o - jnp.mean(o, axis=0)) / jnp.sqrt(b)
     ec = (e_loc - jnp.mean(e_loc)) / jnp.sqrt(b)
-    s = oc.conj().T @ oc
-    f = oc.conj().T @ ec
+    return sr_solve(oc.conj().T @ oc, oc.conj().T @ ec, diag_shift, rcond), e_loc
+
+
+def sr_solve(s: jax.Array, f: jax.Array, diag_shift: float, rcond: float) -> jax.Array:
+    """dθ/dβ = −½ (S + ε diag S)⁺ F, the pseudo-inverse dropping eigenvalues below ``rcond`` × the largest.
+
+    Parameters
+    ----------
+    s : jax.Array
+        The covariance S of the log-derivatives, shape (P, P), Hermitian.
+    f : jax.Array
+        The force F = ⟨O* E_loc⟩ − ⟨O*⟩⟨E_loc⟩, shape (P,).
+    diag_shift, rcond : float
+        As in :func:`sr_flow`.
+    """
     s = s + diag_shift * jnp.diag(jnp.diag(s).real)
     lam, vec = jnp.linalg.eigh(s)
     keep = lam > rcond * lam[-1]
     inv = jnp.where(keep, 1.0 / jnp.where(keep, lam, 1.0), 0.0)
-    theta_dot = -0.5 * (vec @ (inv * (vec.conj().T @ f)))
-    return theta_dot, e_loc
+    return -0.5 * (vec @ (inv * (vec.conj().T @ f)))

@@ -21,7 +21,7 @@ from jax.flatten_util import ravel_pytree
 from ..errors import ConfigError
 from .ansatz import PurifiedRBM, translation_table
 from .models import J1J2Square, TransverseFieldIsing, spin_configurations
-from .propagation import log_amplitude_grads
+from .propagation import log_amplitude_grads, sr_solve
 
 __all__ = ["evolve_exact", "MAX_TDVP_SITES"]
 
@@ -93,11 +93,7 @@ def evolve_exact(
         def solve(s_raw, f_raw, o_mean, energy):
             s = s_raw - jnp.outer(o_mean.conj(), o_mean)
             f = f_raw - o_mean.conj() * energy
-            s = s + diag_shift * jnp.diag(jnp.diag(s).real)
-            lam, vec = jnp.linalg.eigh(s)
-            keep = lam > rcond * lam[-1]
-            inv = jnp.where(keep, 1.0 / jnp.where(keep, lam, 1.0), 0.0)
-            return -0.5 * (vec @ (inv * (vec.conj().T @ f)))
+            return sr_solve(s, f, diag_shift, rcond)
 
         def flow(theta):
             w, e_loc, energy, h2 = moments(theta, sig, anc, ham)
