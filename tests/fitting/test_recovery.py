@@ -33,6 +33,46 @@ the MFL's 10 meV, and the background carries no pairing. Tried, none passes:
 gives χ²_red 1.008 instead of 1.018 and Δ0 6 meV but puts its pairing near
 −250 meV (L2 1.5) and costs 50 % more time. W well away from E_F is set by
 the model and priors, not by the data.
+
+Second attempt (seeds 0, 1; unchanged code: W L2 1.65, 2.66, χ²_red 1.018,
+1.059), none committed. The static gap was replaced by a decaying gap with the
+smallest normal part the bound allows — at each energy x the rank-one residue
+[[|ρ_W|, ρ_W], [ρ_W, |ρ_W|]], ρ_W = −Im W/π, so −Im Σ11 = |Im W| (zero at E_F)
+and Σ22 = Σ11; its Cauchy transform has a closed form (t = x², partial
+fractions, principal logs; checked against quadrature to 1e-8):
+
+* W = Δ0Λ²/(Λ − iω)² (learned Λ, Gaussian prior on its softplus-raw value around
+  0.1 eV): L2 0.82, 0.97 (χ²_red 1.007, 1.037; Λ ≈ 150 meV, Δ0 ≈ 16 meV). Λ
+  pinned at 83 meV: χ²_red 1.0055 but a width-floor pole at −120 meV takes
+  the pairing (L2 1.56). The poles' pairing is invisible there: W(0) leaks into
+  poles whose W spike sits where W²/(ω + ε − Σ22) is tiny.
+* the same plus an envelope on the poles' coherence, c_l → c_l Λ²/(Λ² + E_l²)
+  (pairing of a hidden fermion decays beyond the cut-off too): the floor
+  poles lose their pairing, L2 0.68, 0.79 (Λ ≈ 140 meV; initial Λ spread over
+  45–125 meV changed nothing). A Lorentzian² cannot be flat to −50 meV and
+  small at −100 meV, as the truth is; the data pins |W| near −50 meV.
+* the truth's own form, W = Δ0(Ω² + γ²)/(Ω² − (ω + iγ)²) (learned Ω, γ, priors
+  around 50 and 100 meV), with the minimal partner and the envelope
+  (Λ² = Ω² + γ²): L2 0.51, 0.48, χ²_red 1.008, 1.037 (better than today),
+  Ω ≈ 69, γ ≈ 60 meV against the truth's 50, 40; Σ11 L2 0.08, 0.03. Ω, γ
+  pinned at the truth's values: χ²_red 1.029 (worse) and L2 0.55. The reason:
+  the partner puts a |Im W|-shaped bump (13.5 meV at −52 meV) into −Im Σ11
+  that the background (16 non-negative radial-basis functions 80 meV apart)
+  cannot offset, so the fit moves the mode up where the bump is smoother.
+  With ``n_features=32``: L2 0.35 (seed 0), χ²_red 1.006, pole pairing ≈ 0 —
+  closest, still not ≤ 0.30, and slower. Fit time of this variant 140 s
+  against 113 s (seed 1, shared CPUs: noisy). On the other truths (seed 0
+  only, default ``n_features``) this variant helped the continuum: W L2 0.10
+  (today 0.23), the |Im W| peak 0.41 against 0.37 (passes; today 0.48 fails),
+  Σ11 L2 0.07 (0.14), cancellation ratio 0.32, but χ²_red 1.024 (0.998); the
+  normal state keeps its verdict with less margin: pairing evidence −4.6
+  (today −39.7), χ²_red 0.998 (1.045).
+
+Leads: a finer (or non-negative but locally flexible) background so that
+Σ11 = background + |Im W| partner can equal a smooth truth; or a partner that
+is not minimal but smooth (any majorant of |ρ_W| keeps the bound). Note the
+damped-mode W is the truth family's own form: a pass with it would no longer
+test W out of family.
 """
 
 from __future__ import annotations
