@@ -35,7 +35,7 @@ import optimistix as optx
 from ..model import BAND_PRIOR_WIDTH, band_coefficients
 from ..physics import observed
 from ..physics.norman import norman_nambu
-from .engine import ATOL, RTOL
+from .engine import ATOL, RTOL, explicit_jacobian
 from .fitter import Fitter
 from .loss import band_energies, data_fit, reduced_chi2
 from .problem import Problem, Settings
@@ -77,6 +77,10 @@ def _residual(p: jax.Array, args: tuple) -> jax.Array:
     return jnp.concatenate([data, band_coefficients(_band(p)) / BAND_PRIOR_WIDTH])
 
 
+#: The same residual, its derivative carried as one Jacobian matrix in the solver state (as the main fit's).
+_residual_jac = explicit_jacobian(_residual)
+
+
 @dataclasses.dataclass(frozen=True)
 class NormanResult:
     """Fitted Norman parameters (eV, and λ dimensionless), its bare band and reduced χ².
@@ -107,7 +111,7 @@ def _norman_run(p0: jax.Array, problem: Problem, settings: Settings, max_steps: 
     solver = optx.LevenbergMarquardt(rtol=RTOL, atol=ATOL)
 
     def one(p: jax.Array) -> tuple[jax.Array, jax.Array]:
-        sol = optx.least_squares(_residual, solver, p, (problem, settings), max_steps=max_steps, throw=False)
+        sol = optx.least_squares(_residual_jac, solver, p, (problem, settings), max_steps=max_steps, throw=False)
         r = _residual(sol.value, (problem, settings))
         return sol.value, jnp.sum(r * r)
 
