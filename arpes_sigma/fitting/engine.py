@@ -164,7 +164,9 @@ class Engine:
         self.solver = solver
         tags: frozenset = frozenset()
         options: dict = {}
-        _, unravel = ravel_pytree(init_params(spec, jax.random.key(0)))
+        # the parameters' structure from shapes alone: no random draws dispatched eagerly
+        shapes = jax.eval_shape(lambda: init_params(spec, jax.random.key(0)))
+        _, unravel = ravel_pytree(jax.tree.map(lambda x: np.zeros(x.shape, x.dtype), shapes))
 
         def residual_vector(u: jax.Array, args: tuple) -> jax.Array:
             problem, settings, pairing, scale = args
