@@ -51,7 +51,8 @@ from .config import FitConfig
 from .loss import band_energies, prior_terms, residuals
 from .problem import Problem, Settings
 
-__all__ = ["ATOL", "FTOL", "RTOL", "Engine", "Evaluation", "FitState", "engine_for", "select_rows", "strong"]
+__all__ = ["ATOL", "FTOL", "RTOL", "Engine", "Evaluation", "FitState", "engine_for", "explicit_jacobian", "select_rows",
+           "strong"]
 
 #: Tolerances of optimistix's own (Cauchy) stop test, on the scaled parameters and the residuals.
 RTOL, ATOL = 1e-5, 1e-7
