@@ -32,12 +32,11 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
-from ..model import BAND_PRIOR_WIDTH, band_coefficients
 from ..physics import observed
 from ..physics.norman import norman_nambu
 from .engine import ATOL, RTOL, explicit_jacobian
 from .fitter import Fitter
-from .loss import band_energies, data_fit, reduced_chi2
+from .loss import band_energies, band_prior_residuals, data_fit, reduced_chi2
 from .problem import Problem, Settings
 
 __all__ = ["NormanResult", "fit_baselines", "fit_norman"]
@@ -74,7 +73,7 @@ def _residual(p: jax.Array, args: tuple) -> jax.Array:
     problem, settings = args
     data = data_fit(_norman_curves(p, problem, settings), problem, settings).residual.ravel()
     # the main fit's prior on the band coefficients (with the band fixed they see only this and stay at 0)
-    return jnp.concatenate([data, band_coefficients(_band(p)) / BAND_PRIOR_WIDTH])
+    return jnp.concatenate([data, band_prior_residuals(_band(p))])
 
 
 #: The same residual, its derivative carried as one Jacobian matrix in the solver state (as the main fit's).

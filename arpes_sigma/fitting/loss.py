@@ -63,6 +63,7 @@ __all__ = [
     "WEAK_SCALE",
     "DataFit",
     "band_energies",
+    "band_prior_residuals",
     "cho_solve_small",
     "cholesky_small",
     "data_fit",
@@ -253,6 +254,11 @@ def n_points(problem: Problem, settings: Settings) -> jax.Array:
     return jnp.sum(settings.mask) * problem.intensity.shape[0]
 
 
+def band_prior_residuals(params: Params) -> jax.Array:
+    """d_j / BAND_PRIOR_WIDTH for the three band coefficients (the ``band`` prior of the module docstring)."""
+    return band_coefficients(params) / BAND_PRIOR_WIDTH
+
+
 def prior_residuals(params: Params, spec: ModelSpec, settings: Settings, n: jax.Array) -> dict[str, jax.Array]:
     """The prior residual vectors by name (see the module docstring); ½ Σ r² is −log prior + const."""
     _, dens = background_density(params, spec)
@@ -271,7 +277,7 @@ def prior_residuals(params: Params, spec: ModelSpec, settings: Settings, n: jax.
         "pairing": jnp.concatenate(
             [params["coherence_raw"] / settings.pairing_scale, (d0 / settings.gap_scale)[None]]
         ),
-        "band": band_coefficients(params) / BAND_PRIOR_WIDTH,
+        "band": band_prior_residuals(params),
         "weak": weak / WEAK_SCALE,
     }
 
