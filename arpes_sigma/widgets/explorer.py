@@ -182,8 +182,10 @@ class Explorer(widgets.VBox):
             v = self.controls[name].value
             if name == "window":
                 out[field] = (float(v[0]), float(v[1]))
+            elif name == "band":
+                out[field] = v
             else:
-                out[field] = v if name == "band" else float(v)
+                out[field] = float(v)
         return out
 
     # ------------------------------------------------------------------ figure
