@@ -3,7 +3,9 @@
 The public functions and classes are re-exported here lazily, so that
 ``import arpes_sigma`` stays cheap (JAX is imported only when a numerical
 function is first used). Importing the package registers the ``da.sigma``
-accessor on :class:`xarray.DataArray`.
+accessor on :class:`xarray.DataArray` — at once if xarray is already
+imported, otherwise as soon as anything imports xarray (xarray and pandas
+take ~0.75 s, which ``arpes-sigma --help`` and bad input should not pay).
 
 Layers import one way::
 
@@ -16,9 +18,11 @@ with :mod:`arpes_sigma.synthetic` beside ``io`` and :mod:`arpes_sigma.thermal`
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 from typing import Any
 
-from . import accessor as _accessor  # noqa: F401  (registers the da.sigma accessor)
 from .errors import ArpesDataError, ConfigError
 
 __version__ = "0.1.0"
@@ -47,6 +51,41 @@ _SUBPACKAGES = {
 }
 
 __all__ = ["ArpesDataError", "ConfigError", "__version__", *_LAZY]
+
+
+class _AccessorAfterXarray(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Registers ``da.sigma`` right after xarray's first import, whoever imports it.
+
+    Python has no post-import hook, so this finder answers for ``xarray``
+    once: it takes xarray's real spec, runs xarray's own loader and then
+    imports :mod:`arpes_sigma.accessor`. Every other module is left to the
+    normal finders.
+    """
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "xarray":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        self.loader = spec.loader
+        spec.loader = self
+        return spec
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        module.__loader__ = module.__spec__.loader = self.loader
+        self.loader.exec_module(module)
+        importlib.import_module("arpes_sigma.accessor")
+
+
+if "xarray" in sys.modules:
+    from . import accessor as _accessor  # noqa: F401  (registers the da.sigma accessor)
+else:
+    sys.meta_path.insert(0, _AccessorAfterXarray())
 
 
 def __getattr__(name: str) -> Any:

@@ -90,6 +90,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
         data, _calibration = prepare_from(args, args.input)
         prep_lines = describe_cut(data)
     else:
+        from ..io.formats import input_file
+
+        input_file(args.input)  # a wrong path or a non-netCDF .nc is refused before xarray is imported
         from ..io.readers import load
 
         data = load(args.input, sample_temp=args.temperature, energy_resolution=args.resolution)

@@ -17,31 +17,18 @@ import xarray as xr
 from ..errors import ArpesDataError, describe
 from .contract import ENERGY_DIMS, META_KEYS
 from .contract import validate as _validate_da
+from .formats import NETCDF_EXTENSIONS, SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS, input_file, netcdf_engine
 from .igor import parse_note, read_ibw, read_pxt
 
 __all__ = ["SUPPORTED_EXTENSIONS", "load"]
 
-#: File suffixes :func:`load` understands (case-insensitive).
-SUPPORTED_EXTENSIONS: tuple[str, ...] = (
-    ".nc", ".h5", ".hdf5", ".ibw", ".pxt", ".txt", ".csv", ".dat",
-)
-
-_NETCDF_EXT = (".nc", ".h5", ".hdf5")
-_TEXT_EXT = (".txt", ".csv", ".dat")
 _UNNAMED = "__xarray_dataarray_variable__"  # what DataArray.to_netcdf calls an unnamed array
 
 
 def _read_netcdf(path: Path, variable: str | None) -> xr.DataArray:
-    try:
-        with open(path, "rb") as f:
-            magic = f.read(4)
-    except OSError as exc:
-        raise ArpesDataError(f"could not open {path} ({describe(exc)}); check permissions") from None
     # netCDF-4 / HDF5 through h5netcdf; classic netCDF-3 ("CDF\x01"/"CDF\x02") through scipy.
-    if magic[:3] == b"CDF":
-        opts: dict = {"engine": "scipy"}
-    else:
-        opts = {"engine": "h5netcdf", "phony_dims": "access"}
+    engine = netcdf_engine(path)
+    opts: dict = {"engine": engine, "phony_dims": "access"} if engine == "h5netcdf" else {"engine": engine}
     try:
         with xr.open_dataset(path, **opts) as ds:
             ds = ds.load()
@@ -277,25 +264,12 @@ def load(path: str | os.PathLike, *, eps_k: Any = None, sample_temp: float | Non
     empty, is ignored) and whose first column holds the momenta → dims
     ``("k", "eV")``. A header containing ``meV`` marks the energies as meV.
     """
-    try:
-        p = Path(os.fspath(path)).expanduser()
-    except TypeError:
-        raise ArpesDataError(
-            f"path must be a file name, got {type(path).__name__}; pass a str or pathlib.Path"
-        ) from None
-    if not p.exists():
-        raise ArpesDataError(f"file not found: {p}; check the path")
-    if p.is_dir():
-        raise ArpesDataError(f"{p} is a directory; pass the path of a data file inside it")
+    p = input_file(path)
     ext = p.suffix.lower()
-    readers = {**{e: lambda: _read_netcdf(p, variable) for e in _NETCDF_EXT},
+    readers = {**{e: lambda: _read_netcdf(p, variable) for e in NETCDF_EXTENSIONS},
                ".ibw": lambda: read_ibw(p),
                ".pxt": lambda: read_pxt(p, variable),
-               **{e: lambda: _read_text(p) for e in _TEXT_EXT}}
-    if ext not in readers:
-        raise ArpesDataError(
-            f"unsupported file type '{ext or '(no suffix)'}' for {p}; supported: "
-            f"{', '.join(SUPPORTED_EXTENSIONS)} (or build an xarray.DataArray and call validate())")
+               **{e: lambda: _read_text(p) for e in TEXT_EXTENSIONS}}
     try:
         da = readers[ext]()
     except ArpesDataError:

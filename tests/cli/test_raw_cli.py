@@ -44,23 +44,27 @@ def test_prepare_runs_without_jax(raw_files, tmp_path):
 
 
 def test_help_and_bad_input_import_no_jax(tmp_path):
+    """--help and a .nc that is not netCDF import neither JAX nor xarray; a missing raw file imports no JAX."""
     garbage = tmp_path / "garbage.nc"
     garbage.write_text("not a netCDF file")
     code = (
         "import sys, contextlib, io; from arpes_sigma.cli.main import main\n"
+        "heavy = lambda *names: [m for m in names if m in sys.modules]\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try: main(['--help'])\n"
         "    except SystemExit: pass\n"
+        "assert not heavy('jax', 'xarray'), ('help', heavy('jax', 'xarray'))\n"
+        f"rc = main(['fit', {str(garbage)!r}, '--out', {str(tmp_path / 'r.nc')!r}])\n"
+        "assert rc == 2 and not heavy('jax', 'xarray'), ('fit', rc, heavy('jax', 'xarray'))\n"
         f"rc = main(['prepare', {str(tmp_path / 'missing.txt')!r}, '--gold', 'g.txt', '--temperature', '20', "
         f"'--out', {str(tmp_path / 'o.nc')!r}])\n"
-        "assert rc == 2 and 'jax' not in sys.modules, (rc, 'jax' in sys.modules)\n"
-        f"rc = main(['fit', {str(garbage)!r}, '--out', {str(tmp_path / 'r.nc')!r}])\n"
-        "assert rc == 2 and 'jax' not in sys.modules, ('fit', rc, 'jax' in sys.modules)\n"
+        "assert rc == 2 and not heavy('jax'), ('prepare', rc, heavy('jax'))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "file not found" in proc.stderr
-    assert "could not read" in proc.stderr and "garbage.nc" in proc.stderr
+    assert "could not read" in proc.stderr and "garbage.nc" in proc.stderr and "not netCDF" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 2  # one line per bad input
     assert sorted(p.name for p in tmp_path.iterdir()) == ["garbage.nc"]  # nothing written
 
 

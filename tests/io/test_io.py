@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import struct
+import subprocess
 import sys
 import types
 import warnings
@@ -712,6 +713,23 @@ def test_accessor_is_thin_and_forwards(cut, monkeypatch):
     assert calls["fit"][0] is cut and calls["fit"][1:] == ("cfg", cb, {"steps": 3})
     assert cut.sigma.plot(ax="AX") == "artists"
     assert calls["plot"] == (cut, "AX")
+
+
+@pytest.mark.parametrize("order", ["arpes_sigma first", "xarray first"])
+def test_import_registers_the_accessor(order):
+    """``da.sigma`` exists after ``import arpes_sigma`` whichever of the two is imported first;
+    arpes_sigma alone does not import xarray."""
+    first, second = ("arpes_sigma", "xarray") if order == "arpes_sigma first" else ("xarray", "arpes_sigma")
+    code = (
+        f"import sys; import {first}\n"
+        f"assert ('xarray' in sys.modules) is {first == 'xarray'}, 'xarray imported: ' + str('xarray' in sys.modules)\n"
+        f"import {second}; import xarray as xr; import importlib.resources as res\n"
+        "from arpes_sigma.accessor import SigmaAccessor\n"
+        "assert isinstance(xr.DataArray([1.0, 2.0], dims='eV').sigma, SigmaAccessor)\n"
+        "assert res.files('xarray').joinpath('__init__.py').is_file()  # xarray's own loader is back in place\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
 
 
 # --------------------------------------------------------------------------
