@@ -24,6 +24,7 @@ _FIELDS = (
     ("resolution", "resolution"),
     ("background", "background"),
     ("eps_k", "band"),
+    ("amplitude", "amplitude"),
 )
 
 
@@ -44,6 +45,9 @@ def add_fit_options(p: argparse.ArgumentParser, *, baselines_default: bool = Tru
                         "self-energy, keep it fixed, or (auto, the default) learn it when the cut's eps_k is a "
                         "guess from MDC maxima (eps_k_source = mdc, as prepare writes without --band) and keep "
                         "it fixed when it was given or taken from a named --band")
+    p.add_argument("--amplitude", choices=("free", "smooth"),
+                   help="the intensity factor a_k of each EDC (matrix elements): free per EDC (default) or a "
+                        "quadratic in k, for matrix elements that vary slowly along the cut")
     if baselines_default:
         p.add_argument("--no-baselines", action="store_true", help="skip the Norman and normal-only baselines")
     else:

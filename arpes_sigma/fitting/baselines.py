@@ -134,7 +134,7 @@ def fit_norman(fitter: Fitter) -> NormanResult:
     p = ps[ib]
     fit = data_fit(_norman_curves(p, problem, settings), problem, settings)
     n_params = 4 + (N_NORMAN - 4) * float(settings.band)
-    chi2r = float(reduced_chi2(fit.chi2, settings.mask, problem.n_k, n_params, fitter.info.n_nuisance))
+    chi2r = float(reduced_chi2(fit.chi2, settings.mask, problem.n_k, n_params, fitter.info.n_linear))
     g1, d, g0, lam = (float(x) for x in _norman_params(p))
     return NormanResult(gamma1=g1, delta=abs(d), gamma0=g0, renormalisation=lam, chi2_reduced=chi2r,
                         model_intensity=np.asarray(fit.fitted),

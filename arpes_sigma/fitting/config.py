@@ -28,10 +28,13 @@ import numpy as np
 from ..errors import ConfigError
 from ..model_spec import ModelSpec
 
-__all__ = ["BACKGROUND_CHOICES", "BAND_CHOICES", "PRIOR_NAMES", "FitConfig"]
+__all__ = ["AMPLITUDE_CHOICES", "BACKGROUND_CHOICES", "BAND_CHOICES", "PRIOR_NAMES", "FitConfig"]
 
 #: The extrinsic-background models (``FitConfig.background``).
 BACKGROUND_CHOICES = ("constant", "shirley")
+
+#: How the per-EDC amplitude a_k (matrix element × k-independent factors) is fitted (``FitConfig.amplitude``).
+AMPLITUDE_CHOICES = ("free", "smooth")
 
 #: How the bare band ε_k is treated (``FitConfig.band``).
 BAND_CHOICES = ("auto", "fixed", "learn")
@@ -105,6 +108,16 @@ class FitConfig:
         ``"auto"`` learns when the data's ``eps_k_source`` attr marks a guess
         ("mdc": :func:`arpes_sigma.prepare` guessed it from MDC maxima) and
         keeps it fixed otherwise. A traced switch: changing it never recompiles.
+    amplitude : {"free", "smooth"}
+        The amplitude a_k that multiplies each EDC's model spectrum (the
+        photoemission matrix element and everything else that does not depend
+        on ω): ``"free"`` solves one a_k per EDC; ``"smooth"`` makes it a
+        quadratic in k, a_k = α0 P0(x) + α1 P1(x) + α2 P2(x) (Legendre
+        polynomials of the scaled momentum x ∈ [−1, 1]), for matrix elements
+        that vary slowly along the cut: 3 linear parameters instead of K, so
+        a_k can no longer absorb weight that the self-energy should explain
+        EDC by EDC. Either way solved in closed form with the background.
+        Part of the problem (changing it builds a new fit).
     """
 
     # the model's size: ModelSpec's defaults, written once there
@@ -133,11 +146,14 @@ class FitConfig:
     baselines: bool = True
     background: str = "constant"
     band: str = "auto"
+    amplitude: str = "free"
 
     def __post_init__(self) -> None:
         self.model_spec()  # checks the sizes
         if self.background not in BACKGROUND_CHOICES:
             raise ConfigError(f"background={self.background!r} is unknown; use one of {', '.join(BACKGROUND_CHOICES)}")
+        if self.amplitude not in AMPLITUDE_CHOICES:
+            raise ConfigError(f"amplitude={self.amplitude!r} is unknown; use one of {', '.join(AMPLITUDE_CHOICES)}")
         if self.band not in BAND_CHOICES:
             raise ConfigError(f"band={self.band!r} is unknown; use one of {', '.join(BAND_CHOICES)}")
         ints = {"steps": (1, 10_000_000), "steps_per_call": (1, 100_000), "restarts": (1, 128),

@@ -200,9 +200,10 @@ class Fitter:
             raise ConfigError("that change alters the model's shape; build a new Fitter (or call fit) instead")
         if new.max_resolution != self.config.max_resolution or new.grid_step != self.config.grid_step:
             raise ConfigError("max_resolution and grid_step fix the model grid; build a new Fitter to change them")
-        if new.noise != self.config.noise or new.background != self.config.background:
-            raise ConfigError("the noise level and the background model are part of the problem; "
-                              "build a new Fitter to change them")
+        if (new.noise, new.background, new.amplitude) != (self.config.noise, self.config.background,
+                                                           self.config.amplitude):
+            raise ConfigError("the noise level, the background model and the amplitude model are part of the "
+                              "problem; build a new Fitter to change them")
         self.config = new
         self.settings = make_settings(new, self.problem, self.info)
         # the objective changed: restart the solver's own state from the current parameters

@@ -13,7 +13,9 @@ a_k and background coefficients c_kj are solved in closed form at every
 evaluation by weighted least squares with weights 1/σ² (variable projection:
 they enter linearly, so they are never iterated; Golub & Pereyra, SIAM J.
 Numer. Anal. 10, 413 (1973)), and the derivative through that solve is
-Kaufman's (:func:`projected_fit`). Written as a residual vector, the whole
+Kaufman's (:func:`projected_fit`). With ``FitConfig.amplitude = "smooth"``
+a_k is a quadratic in k whose three coefficients are solved jointly with the
+backgrounds (:func:`projected_fit_smooth`). Written as a residual vector, the whole
 objective — data and priors — is a sum of squares, so a Gauss–Newton /
 Levenberg–Marquardt solver applies and JᵀJ is the Laplace approximation's
 Hessian (:mod:`arpes_sigma.fitting.evidence`).
@@ -70,6 +72,7 @@ __all__ = [
     "model_curves",
     "prior_residuals",
     "projected_fit",
+    "projected_fit_smooth",
     "reduced_chi2",
     "residuals",
     "solve_nuisance",
@@ -186,6 +189,74 @@ def _projected_fit_jvp(primals: tuple, tangents: tuple) -> tuple[jax.Array, jax.
     return fitted, t - jnp.einsum("kp,kpe->ke", gamma, d.cols)
 
 
+class _SmoothDesign(NamedTuple):
+    """Pieces of the closed-form solve with a_k = Σ_m L_km α_m (:func:`projected_fit_smooth`)."""
+
+    weight: jax.Array  # (K, E) mask / σ²
+    bcols: jax.Array  # (K, B, E) background rows / norm
+    bchol: jax.Array  # (K, B, B) Cholesky factor of the scaled background Gram matrix of each EDC
+    cols: jax.Array  # (K, M, E) the amplitude columns L_km m⊥_k (background projected out) / norm
+    chol: jax.Array  # (M, M) Cholesky factor of their scaled Gram matrix
+    alpha: jax.Array  # (M,) the amplitude coefficients in scaled units
+    a: jax.Array  # (K,) the amplitudes a_k = Σ_m L_km α_m in data units
+
+
+def _background_perp(v: jax.Array, bcols: jax.Array, bchol: jax.Array, weight: jax.Array) -> jax.Array:
+    """The (K, E) curves v with each EDC's background part removed: v − B_k (B_kᵀWB_k)⁻¹ B_kᵀW v."""
+    g = cho_solve_small(bchol, jnp.einsum("kbe,ke->kb", bcols, weight * v))
+    return v - jnp.einsum("kb,kbe->ke", g, bcols)
+
+
+def _smooth_design(model: jax.Array, data: jax.Array, mask: jax.Array, noise: jax.Array, basis: jax.Array,
+                   amp: jax.Array) -> _SmoothDesign:
+    weight = jnp.broadcast_to(mask[None, :] / noise**2, data.shape)
+    bnorm = jnp.sqrt(jnp.einsum("kbe,ke->kb", basis * basis, weight))
+    bcols = basis / jnp.where(bnorm > 0, bnorm, 1.0)[..., None]
+    eye_b = jnp.eye(basis.shape[1], dtype=basis.dtype)
+    bchol = cholesky_small(jnp.einsum("kpe,kqe,ke->kpq", bcols, bcols, weight) + 1e-6 * eye_b)
+    cols = amp[:, :, None] * _background_perp(model, bcols, bchol, weight)[:, None, :]
+    norm = jnp.sqrt(jnp.einsum("kme,kme,ke->m", cols, cols, weight))
+    norm = jnp.where(norm > 0, norm, 1.0)
+    cols = cols / norm[None, :, None]
+    gram = jnp.einsum("kme,kne,ke->mn", cols, cols, weight) + 1e-6 * jnp.eye(amp.shape[1], dtype=cols.dtype)
+    chol = cholesky_small(gram)
+    alpha = cho_solve_small(chol, jnp.einsum("kme,ke->m", cols, weight * data))
+    return _SmoothDesign(weight, bcols, bchol, cols, chol, alpha, amp @ (alpha / norm))
+
+
+@jax.custom_jvp
+def projected_fit_smooth(model: jax.Array, data: jax.Array, mask: jax.Array, noise: jax.Array, basis: jax.Array,
+                         amp: jax.Array) -> jax.Array:
+    """The fitted intensity a_k m_k + Σ_j c_kj B_kj with a_k = Σ_m L_km α_m smooth in k, shape (K, E).
+
+    ``amp`` is the (K, M) basis L of :func:`arpes_sigma.fitting.problem.amplitude_basis`.
+    The α are shared by all EDCs while each EDC keeps its own background
+    coefficients c_k, so the weighted least-squares problem couples the EDCs;
+    it is solved by first removing each EDC's background part (the
+    W-orthogonal projector P⊥_B,k = 1 − B_k(B_kᵀWB_k)⁻¹B_kᵀW), which leaves one
+    small M × M system for α with the columns L_km P⊥_B,k m_k:
+
+        fitted = P_B I + Σ_m α_m L_km P⊥_B m_k,   α = S⁻¹ Σ_k L_k (P⊥_B m_k)ᵀ W I_k.
+
+    The derivative is Kaufman's, as in :func:`projected_fit`: with
+    t_k = a_k dm_k, d(fitted) = P⊥_X t = P⊥_B t − Σ_m γ_m L_km P⊥_B m_k,
+    γ = S⁻¹ Σ_k L_k (P⊥_B m_k)ᵀ W P⊥_B t_k (span X = span B ⊕ span P⊥_B L⊗m,
+    W-orthogonally).
+    """
+    d = _smooth_design(model, data, mask, noise, basis, amp)
+    return data - _background_perp(data, d.bcols, d.bchol, d.weight) + jnp.einsum("m,kme->ke", d.alpha, d.cols)
+
+
+@projected_fit_smooth.defjvp
+def _projected_fit_smooth_jvp(primals: tuple, tangents: tuple) -> tuple[jax.Array, jax.Array]:
+    model, data, mask, noise, basis, amp = primals
+    d = _smooth_design(model, data, mask, noise, basis, amp)
+    fitted = data - _background_perp(data, d.bcols, d.bchol, d.weight) + jnp.einsum("m,kme->ke", d.alpha, d.cols)
+    t = _background_perp(d.a[:, None] * tangents[0], d.bcols, d.bchol, d.weight)
+    gamma = cho_solve_small(d.chol, jnp.einsum("kme,ke->m", d.cols, d.weight * t))
+    return fitted, t - jnp.einsum("m,kme->ke", gamma, d.cols)
+
+
 def cholesky_small(gram: jax.Array) -> jax.Array:
     """Lower Cholesky factors of a batch of small symmetric positive definite matrices (..., P, P), unrolled.
 
@@ -244,7 +315,11 @@ def model_curves(
 def data_fit(curves: jax.Array, problem: Problem, settings: Settings) -> DataFit:
     """Residuals and χ² over the window of model ``curves`` (K, E); a_k and the background solved in closed form."""
     mask = settings.mask
-    fitted = projected_fit(curves, problem.intensity, mask, problem.noise, problem.background)
+    if problem.amplitude is None:
+        fitted = projected_fit(curves, problem.intensity, mask, problem.noise, problem.background)
+    else:
+        fitted = projected_fit_smooth(curves, problem.intensity, mask, problem.noise, problem.background,
+                                      problem.amplitude)
     r = (problem.intensity - fitted) / problem.noise * mask[None, :]
     return DataFit(r, jnp.sum(r * r), fitted)
 
@@ -297,8 +372,8 @@ def prior_terms(params: Params, spec: ModelSpec, problem: Problem, settings: Set
     return {k: 0.5 * jnp.sum(v * v) / n for k, v in prior_residuals(params, spec, settings, n).items()}
 
 
-def reduced_chi2(chi2: Any, mask: Any, n_k: int, n_params: Any, n_nuisance: int = 2) -> Any:
-    """χ² / (N − p): N = points in the window over all K EDCs, p = model parameters + the nuisances of every EDC.
+def reduced_chi2(chi2: Any, mask: Any, n_k: int, n_params: Any, n_linear: int) -> Any:
+    """χ² / (N − p): N = points in the window over all K EDCs, p = model parameters + the linear nuisances.
 
     Parameters
     ----------
@@ -306,10 +381,10 @@ def reduced_chi2(chi2: Any, mask: Any, n_k: int, n_params: Any, n_nuisance: int 
     mask : (E,) the window mask
     n_k : int, number of EDCs
     n_params : float or array, effective free parameters of the self-energy model
-    n_nuisance : int
-        Linear nuisances per EDC (:attr:`ProblemInfo.n_nuisance`): 2 for a_k, b_k;
-        3 with the Shirley background.
+    n_linear : int
+        Linear nuisances of the whole cut (:attr:`ProblemInfo.n_linear`): the
+        amplitudes (K free, or 3 smooth in k) and one background coefficient
+        per function and EDC (2K for a constant background, 3K with Shirley's).
     """
     n = float(np.sum(np.asarray(mask))) * n_k
-    return np.asarray(chi2) / np.maximum(n - np.asarray(n_params) - n_nuisance * n_k, 1.0)
-
+    return np.asarray(chi2) / np.maximum(n - np.asarray(n_params) - n_linear, 1.0)

@@ -32,11 +32,11 @@ from ..errors import ArpesDataError, ConfigError
 from ..io.contract import validate
 from ..io.noise import estimate_noise
 from ..physics.instrument import model_grid, uniform_layout
-from .config import FitConfig
+from .config import AMPLITUDE_CHOICES, FitConfig
 
-__all__ = ["BACKGROUNDS", "GUESS_SOURCES", "N_BASIS", "Problem", "ProblemInfo", "Settings", "background_basis",
-           "build_problem", "eps_is_guess", "learns_band", "make_settings", "noise_of", "scaled_momentum",
-           "shirley_integral", "window_mask"]
+__all__ = ["BACKGROUNDS", "GUESS_SOURCES", "N_BASIS", "Problem", "ProblemInfo", "Settings", "amplitude_basis",
+           "background_basis", "build_problem", "eps_is_guess", "learns_band", "make_settings", "noise_of",
+           "scaled_momentum", "shirley_integral", "window_mask"]
 
 #: Extrinsic-background models (``FitConfig.background``) and their basis functions per EDC.
 BACKGROUNDS = {"constant": ("constant",), "shirley": ("constant", "shirley")}
@@ -45,7 +45,7 @@ N_BASIS = 2
 
 
 @functools.partial(jax.tree_util.register_dataclass,
-                   data_fields=["omega", "grid", "eps", "k_scaled", "intensity", "noise", "background"],
+                   data_fields=["omega", "grid", "eps", "k_scaled", "intensity", "noise", "background", "amplitude"],
                    meta_fields=["layout"])
 @dataclasses.dataclass(frozen=True)
 class Problem:
@@ -64,6 +64,9 @@ class Problem:
     background : (K, 2, E) — the extrinsic-background basis of each EDC
         (:func:`background_basis`; a row ≡ 0 is unused); its coefficients are
         fitted in closed form with the amplitude a_k
+    amplitude : (K, M) or None — a_k = amplitude @ α when a_k is smooth in k
+        (:func:`amplitude_basis`); None: one free a_k per EDC. The pytree's
+        structure differs between the two, so each has its own program.
     layout : (c0, stride, h) or None, static — uniform energies sit on the grid
         (:func:`arpes_sigma.physics.instrument.uniform_layout`) and the
         resolution is a short stencil; None: a dense Gaussian matrix
@@ -76,6 +79,7 @@ class Problem:
     intensity: jax.Array
     noise: jax.Array
     background: jax.Array
+    amplitude: jax.Array | None = None
     layout: tuple[int, int, int] | None = dataclasses.field(default=None, metadata={"static": True})
 
     @property
@@ -98,6 +102,7 @@ class ProblemInfo:
     noise_source : str — where σ(k, ω) came from ("config", "per point (noise_sigma)",
         "attrs noise_sigma" or "estimated")
     background : str — the extrinsic-background model (``FitConfig.background``)
+    n_amplitude : int — linear parameters of the amplitudes a_k: K when free, 3 when smooth
     """
 
     k: np.ndarray
@@ -107,11 +112,13 @@ class ProblemInfo:
     resolution: float
     noise_source: str = "estimated"
     background: str = "constant"
+    n_amplitude: int | None = None
 
     @property
-    def n_nuisance(self) -> int:
-        """Linear nuisance parameters per EDC: the amplitude a_k and one coefficient per background function."""
-        return 1 + len(BACKGROUNDS[self.background])
+    def n_linear(self) -> int:
+        """Linear nuisances of the whole cut: the amplitudes, and one coefficient per background function and EDC."""
+        n_k = len(self.k)
+        return (n_k if self.n_amplitude is None else self.n_amplitude) + n_k * len(BACKGROUNDS[self.background])
 
 
 class Settings(NamedTuple):
@@ -277,6 +284,20 @@ def background_basis(omega: np.ndarray, intensity: np.ndarray, kind: str = "cons
     return np.stack(rows, axis=1)
 
 
+def amplitude_basis(k_scaled: np.ndarray, kind: str = "free") -> np.ndarray | None:
+    """The basis of a_k along the cut, shape (K, M): Legendre P0, P1, P2 of the scaled momentum; None when free.
+
+    With fewer than three EDCs the basis keeps K columns (a quadratic through
+    K ≤ 3 points is no constraint).
+    """
+    if kind not in AMPLITUDE_CHOICES:
+        raise ConfigError(f"amplitude={kind!r} is unknown; use one of {', '.join(AMPLITUDE_CHOICES)}")
+    if kind == "free":
+        return None
+    x = np.asarray(k_scaled, dtype=float)
+    return np.stack([np.ones_like(x), x, 1.5 * x * x - 0.5], axis=1)[:, : min(3, x.size)]
+
+
 def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
     """Validate a cut (or an EDC) and turn it into a :class:`Problem` and its :class:`ProblemInfo`.
 
@@ -311,15 +332,18 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
     else:
         grid, layout = model_grid(omega, config.max_resolution, step=config.grid_step), None
     kcoord = np.asarray(da["k"].values) if "k" in da.coords else np.arange(da.sizes["k"])
+    k_scaled = scaled_momentum(kcoord)
+    amp = amplitude_basis(k_scaled, config.amplitude)
     problem = Problem(
         omega=jnp.asarray(omega),
         grid=jnp.asarray(grid),
         eps=jnp.asarray(np.asarray(da["eps_k"].values, dtype=float).reshape(-1)),
-        k_scaled=jnp.asarray(scaled_momentum(kcoord)),
+        k_scaled=jnp.asarray(k_scaled),
         intensity=jnp.asarray(intensity),
         noise=jnp.asarray(noise),
         background=jnp.asarray(background_basis(omega, intensity, config.background,
                                                 window_mask(omega, config.window))),
+        amplitude=None if amp is None else jnp.asarray(amp),
         layout=layout,
     )
     info = ProblemInfo(
@@ -330,6 +354,7 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
         resolution=resolution,
         noise_source=noise_source,
         background=config.background,
+        n_amplitude=None if amp is None else amp.shape[1],
     )
     return problem, info
 

@@ -34,7 +34,7 @@ class FitResult:
     sigma_normal_unpaired : (E,) complex — Σ11 of the best normal-only fit (W ≡ 0)
     intensity, model_intensity, model_intensity_unpaired : (K, E)
     window_mask : (E,) 0/1
-    chi2_reduced : float — best paired restart, χ²/(N − p_eff − n_nuisance·K) (2 or 3 nuisances per EDC)
+    chi2_reduced : float — best paired restart, χ²/(N − p_eff − n_linear) (amplitudes and backgrounds)
     chi2_restarts : (2R,) — every restart (first R paired, then R normal-only)
     accepted : (2R,) bool — paired restarts entering the spread
     p_eff : float — parameters the data determine (Laplace), used in χ²_red

@@ -127,7 +127,7 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
 
     lap = _laplace64(fitter, 1.0) if errors else None
     p_eff = np.asarray(lap.p_eff) if lap is not None else np.full(2 * r, float(n_params(spec, band=learned)))
-    chi2r = reduced_chi2(ev.chi2, mask, n_k, p_eff, fitter.info.n_nuisance)
+    chi2r = reduced_chi2(ev.chi2, mask, n_k, p_eff, fitter.info.n_linear)
     noise_scale = max(1.0, float(chi2r[ib])) if np.isfinite(chi2r[ib]) else 1.0
     if lap is not None and noise_scale > 1.0:
         lap = _laplace64(fitter, noise_scale)

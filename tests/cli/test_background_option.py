@@ -1,4 +1,5 @@
-"""``--background``: parsed into FitConfig; the Shirley background by default for measured (raw or prepared) cuts."""
+"""``--background``, ``--eps-k``, ``--amplitude``: parsed into FitConfig; the Shirley background by default for measured
+(raw or prepared) cuts."""
 
 from __future__ import annotations
 
@@ -46,3 +47,10 @@ def test_band_option_reaches_the_config():
         assert config_from(_args("--eps-k", choice)).band == choice
     with pytest.raises(SystemExit):
         _args("--eps-k", "free")
+
+
+def test_amplitude_option_reaches_the_config():
+    assert config_from(_args()).amplitude == "free"
+    assert config_from(_args("--amplitude", "smooth")).amplitude == "smooth"
+    with pytest.raises(SystemExit):
+        _args("--amplitude", "linear")

@@ -212,10 +212,12 @@ def test_background_config_is_checked_and_counted_in_the_degrees_of_freedom(clea
     # one shape for both models (one compiled program); the constant model's second row is unused
     assert p_const.background.shape == p_shirley.background.shape == (5, 2, da.sizes["eV"])
     assert np.all(np.asarray(p_const.background[:, 1]) == 0) and np.all(np.asarray(p_const.background[:, 0]) == 1)
-    assert i_const.n_nuisance == 2 and i_shirley.n_nuisance == 3
+    assert i_const.n_linear == 2 * 5 and i_shirley.n_linear == 3 * 5  # a_k and one coefficient per function
+    _, i_smooth = build_problem(da, SMALL.replace(background="shirley", amplitude="smooth"))
+    assert i_smooth.n_linear == 3 + 2 * 5  # a_k a quadratic in k
     mask = np.ones(100)
-    assert reduced_chi2(940.0, mask, 10, 60.0, 3) == pytest.approx(940.0 / (1000 - 60 - 30))
-    assert reduced_chi2(940.0, mask, 10, 60.0) == pytest.approx(940.0 / (1000 - 60 - 20))
+    assert reduced_chi2(940.0, mask, 10, 60.0, 30) == pytest.approx(940.0 / (1000 - 60 - 30))
+    assert reduced_chi2(940.0, mask, 10, 60.0, 20) == pytest.approx(940.0 / (1000 - 60 - 20))
     f = Fitter(da, SMALL)
     with pytest.raises(ConfigError, match="background"):
         f.update(background="shirley")
