@@ -28,7 +28,8 @@ import numpy as np
 from ..errors import ConfigError
 from ..model_spec import ModelSpec
 
-__all__ = ["AMPLITUDE_CHOICES", "BACKGROUND_CHOICES", "BAND_CHOICES", "PRIOR_NAMES", "FitConfig"]
+__all__ = ["AMPLITUDE_CHOICES", "BACKGROUND_CHOICES", "BAND_CHOICES", "LARGEST_RESOLUTION", "MAX_RESOLUTION_FACTOR",
+           "PRIOR_NAMES", "FitConfig"]
 
 #: The extrinsic-background models (``FitConfig.background``).
 BACKGROUND_CHOICES = ("constant", "shirley")
@@ -38,6 +39,11 @@ AMPLITUDE_CHOICES = ("free", "smooth")
 
 #: How the bare band ε_k is treated (``FitConfig.band``).
 BAND_CHOICES = ("auto", "fixed", "learn")
+
+#: ``FitConfig.max_resolution = None`` pads the model grid for this many times the starting resolution.
+MAX_RESOLUTION_FACTOR = 2.0
+#: The largest resolution (FWHM, eV) a fit accepts at all.
+LARGEST_RESOLUTION = 0.5
 
 #: Names of the soft priors' weights (traced: changing them never recompiles).
 PRIOR_NAMES = ("smoothness", "gap_penalty", "l2", "pairing_scale", "gap_scale")
@@ -80,10 +86,13 @@ class FitConfig:
     temperature, resolution, noise : float or None
         Override the data's ``sample_temp`` (K), ``energy_resolution`` (FWHM,
         eV) and noise level (intensity units).
-    max_resolution : float, eV
+    max_resolution : float or None, eV
         Largest resolution (FWHM) the model grid is padded for, so a resolution
         slider up to this value never recompiles; the convolution runs over a
-        band of ±2.5 × this value around each energy.
+        band of ±2.5 × this value around each energy, and that convolution is
+        the largest part of the fit's Jacobian. Default None:
+        :data:`MAX_RESOLUTION_FACTOR` (2) × the resolution the fit starts with
+        (the data's, or ``resolution``).
     grid_step : float or None, eV
         Spacing of the model grid on which A(k, ω) is evaluated before the
         resolution convolution; default min(data spacing, 2 meV).
@@ -141,7 +150,7 @@ class FitConfig:
     temperature: float | None = None
     resolution: float | None = None
     noise: float | None = None
-    max_resolution: float = 0.03
+    max_resolution: float | None = None
     grid_step: float | None = None
     baselines: bool = True
     background: str = "constant"
@@ -181,17 +190,18 @@ class FitConfig:
             object.__setattr__(self, "window", (float(w[0]), float(w[1])))
         if self.temperature is not None and not self.temperature > 0:
             raise ConfigError(f"temperature={self.temperature!r} K must be > 0")
-        if self.resolution is not None and not 0 <= self.resolution <= self.max_resolution:
+        top = LARGEST_RESOLUTION if self.max_resolution is None else self.max_resolution
+        if self.resolution is not None and not 0 <= self.resolution <= top:
             raise ConfigError(
-                f"resolution={self.resolution!r} eV must be in [0, max_resolution={self.max_resolution}] eV; "
-                "raise max_resolution"
+                f"resolution={self.resolution!r} eV must be in [0, max_resolution={top}] eV; raise max_resolution"
             )
         if self.noise is not None and not self.noise > 0:
             raise ConfigError(f"noise={self.noise!r} must be > 0 (intensity units) or None to estimate it")
         if self.grid_step is not None and not 1e-5 <= self.grid_step <= 0.01:
             raise ConfigError(f"grid_step={self.grid_step!r} eV must be in [1e-5, 0.01] eV or None")
-        if not 0 < self.max_resolution <= 0.5:
-            raise ConfigError(f"max_resolution={self.max_resolution!r} eV must be in (0, 0.5]")
+        if self.max_resolution is not None and not 0 < self.max_resolution <= LARGEST_RESOLUTION:
+            raise ConfigError(f"max_resolution={self.max_resolution!r} eV must be in (0, {LARGEST_RESOLUTION}] "
+                              "or None (twice the data's resolution)")
 
     def model_spec(self) -> ModelSpec:
         """The :class:`ModelSpec` (static shapes) of this configuration."""

@@ -32,7 +32,7 @@ from ..errors import ArpesDataError, ConfigError
 from ..io.contract import validate
 from ..io.noise import estimate_noise
 from ..physics.instrument import model_grid, uniform_layout
-from .config import AMPLITUDE_CHOICES, FitConfig
+from .config import AMPLITUDE_CHOICES, MAX_RESOLUTION_FACTOR, FitConfig
 
 __all__ = ["BACKGROUNDS", "GUESS_SOURCES", "N_BASIS", "Problem", "ProblemInfo", "Settings", "amplitude_basis",
            "background_basis", "build_problem", "eps_is_guess", "learns_band", "make_settings", "noise_of",
@@ -99,6 +99,8 @@ class ProblemInfo:
     attrs : dict — the data attrs, carried into results
     temperature : float, K — read from the data
     resolution : float, eV — read from the data (FWHM)
+    max_resolution : float, eV — the largest FWHM the model grid is built for
+        (``FitConfig.max_resolution``, or twice ``resolution``)
     noise_source : str — where σ(k, ω) came from ("config", "per point (noise_sigma)",
         "attrs noise_sigma" or "estimated")
     background : str — the extrinsic-background model (``FitConfig.background``)
@@ -110,6 +112,7 @@ class ProblemInfo:
     attrs: dict
     temperature: float
     resolution: float
+    max_resolution: float
     noise_source: str = "estimated"
     background: str = "constant"
     n_amplitude: int | None = None
@@ -321,16 +324,19 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
     intensity = np.asarray(da.values, dtype=float)
     noise, noise_source = noise_of(da, intensity, config.noise)
     resolution = float(da.attrs["energy_resolution"])
-    if resolution > config.max_resolution:
+    max_resolution = config.max_resolution
+    if max_resolution is None:
+        max_resolution = max(MAX_RESOLUTION_FACTOR * resolution, 0.001)
+    elif resolution > max_resolution:
         raise ArpesDataError(
             f"energy_resolution {resolution} eV exceeds max_resolution={config.max_resolution} eV; "
-            "raise FitConfig.max_resolution"
+            "raise FitConfig.max_resolution (or leave it None: twice the data's resolution)"
         )
-    uniform = uniform_layout(omega, config.max_resolution, max_step=config.grid_step or 0.002)
+    uniform = uniform_layout(omega, max_resolution, max_step=config.grid_step or 0.002)
     if uniform is not None:
         grid, layout = uniform
     else:
-        grid, layout = model_grid(omega, config.max_resolution, step=config.grid_step), None
+        grid, layout = model_grid(omega, max_resolution, step=config.grid_step), None
     kcoord = np.asarray(da["k"].values) if "k" in da.coords else np.arange(da.sizes["k"])
     k_scaled = scaled_momentum(kcoord)
     amp = amplitude_basis(k_scaled, config.amplitude)
@@ -352,6 +358,7 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
         attrs=dict(da.attrs),
         temperature=float(da.attrs["sample_temp"]),
         resolution=resolution,
+        max_resolution=max_resolution,
         noise_source=noise_source,
         background=config.background,
         n_amplitude=None if amp is None else amp.shape[1],
@@ -362,6 +369,10 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
 def make_settings(config: FitConfig, problem: Problem, info: ProblemInfo) -> Settings:
     """The traced :class:`Settings` of ``config`` for ``problem`` (strongly typed float32 scalars)."""
     c = config
+    resolution = info.resolution if c.resolution is None else c.resolution
+    if resolution > info.max_resolution * (1 + 1e-9):
+        raise ConfigError(f"resolution={resolution} eV exceeds the {info.max_resolution:g} eV the model grid was built "
+                          "for; build a new Fitter with FitConfig(max_resolution=...) to go further")
     f32 = lambda x: jnp.asarray(x, dtype=jnp.float32)  # noqa: E731
     return Settings(
         mask=f32(window_mask(np.asarray(problem.omega), c.window)),
@@ -372,6 +383,6 @@ def make_settings(config: FitConfig, problem: Problem, info: ProblemInfo) -> Set
         pairing_scale=f32(c.pairing_scale),
         gap_scale=f32(c.gap_scale),
         temperature=f32(info.temperature if c.temperature is None else c.temperature),
-        resolution=f32(info.resolution if c.resolution is None else c.resolution),
+        resolution=f32(resolution),
         band=f32(1.0 if learns_band(c, info.attrs) else 0.0),
     )

@@ -48,7 +48,7 @@ def explorer_controls(fitter: Any, k0: int) -> dict[str, widgets.Widget]:
                     "auto: learned when eps_k is a guess from MDC maxima",
         ),
         "temperature": float_slider("T (K)", temp, 1.0, max(300.0, 2 * temp), 1.0, fmt=".0f"),
-        "resolution": float_slider("resolution (eV)", res, 0.0, c.max_resolution, 0.0005, fmt=".4f",
+        "resolution": float_slider("resolution (eV)", res, 0.0, fitter.info.max_resolution, 0.0005, fmt=".4f",
                                    tooltip="Gaussian FWHM"),
         "k": int_slider("EDC (k index)", k0, 0, n_k - 1, continuous=True,
                         tooltip="EDC of the cancellation panel"),

@@ -53,7 +53,9 @@ def fitted(small):
         (dict(window=(0.1, -0.1)), "window"),
         (dict(window=(0.0, float("nan"))), "window"),
         (dict(temperature=-5.0), "temperature"),
-        (dict(resolution=0.2), "max_resolution"),
+        (dict(resolution=0.2, max_resolution=0.03), "max_resolution"),
+        (dict(resolution=0.7), "max_resolution"),
+        (dict(max_resolution=0.0), "max_resolution"),
         (dict(gap_limit=0.0), "gap_limit"),
     ],
 )
@@ -62,6 +64,26 @@ def test_config_rejects_bad_values_in_one_line(bad, word):
         FitConfig(**bad)
     msg = str(err.value)
     assert word in msg and "\n" not in msg
+
+
+def test_model_grid_is_padded_for_twice_the_data_resolution_by_default():
+    """The convolution stencil (the Jacobian's largest part) is sized from the data, not a fixed 30 meV."""
+    from arpes_sigma.fitting.problem import build_problem, make_settings
+
+    da, _ = make_spectrum(noise=0.0, resolution=0.010)
+    problem, info = build_problem(da, FitConfig())
+    assert info.max_resolution == pytest.approx(0.020)
+    step = float(problem.grid[1] - problem.grid[0])
+    assert problem.layout[2] == int(np.ceil(2.5 * 0.020 / step - 1e-6))  # half-width h of the stencil, in steps
+    wide, info_wide = build_problem(da, FitConfig(max_resolution=0.03))
+    assert info_wide.max_resolution == 0.03 and wide.layout[2] > problem.layout[2]
+    make_settings(FitConfig(resolution=0.02), problem, info)  # up to the padded width: fine
+    with pytest.raises(ConfigError, match="exceeds the 0.02 eV the model grid was built for") as err:
+        make_settings(FitConfig(resolution=0.025), problem, info)
+    assert "\n" not in str(err.value)
+    # a coarse measurement no longer needs max_resolution raised by hand
+    _, info_coarse = build_problem(make_spectrum(noise=0.0, resolution=0.040)[0], FitConfig())
+    assert info_coarse.max_resolution == pytest.approx(0.080)
 
 
 def test_config_is_frozen_and_round_trips_json():
