@@ -24,7 +24,8 @@ SUPPORTED_EXTENSIONS: tuple[str, ...] = (*NETCDF_EXTENSIONS, ".ibw", ".pxt", *TE
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
-def input_file(path: str | os.PathLike, supported: tuple[str, ...] = SUPPORTED_EXTENSIONS) -> Path:
+def input_file(path: str | os.PathLike, supported: tuple[str, ...] = SUPPORTED_EXTENSIONS, *, kind: str = "file",
+               hint: str = "or build an xarray.DataArray and call validate()") -> Path:
     """The path of an existing data file with a supported suffix, or one clear :class:`ArpesDataError`.
 
     Parameters
@@ -33,6 +34,9 @@ def input_file(path: str | os.PathLike, supported: tuple[str, ...] = SUPPORTED_E
         The file name as given by the user (``~`` is expanded).
     supported : tuple of str, optional
         Lower-case suffixes accepted.
+    kind, hint : str, optional
+        How an unsupported suffix is reported: "unsupported {kind} type '.x' for
+        PATH; supported: ... ({hint})".
 
     Returns
     -------
@@ -51,8 +55,7 @@ def input_file(path: str | os.PathLike, supported: tuple[str, ...] = SUPPORTED_E
     ext = p.suffix.lower()
     if ext not in supported:
         raise ArpesDataError(
-            f"unsupported file type '{ext or '(no suffix)'}' for {p}; supported: "
-            f"{', '.join(supported)} (or build an xarray.DataArray and call validate())")
+            f"unsupported {kind} type '{ext or '(no suffix)'}' for {p}; supported: {', '.join(supported)} ({hint})")
     if ext in NETCDF_EXTENSIONS:
         netcdf_engine(p)
     return p

@@ -27,6 +27,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ArpesDataError, describe
+from .formats import input_file
 from .ses_text import ANALYSER_ATTRS, read_ses_text
 
 __all__ = ["RAW_EXTENSIONS", "read", "require_raw"]
@@ -149,19 +150,9 @@ def read(path: str | os.PathLike, *, region: int | str | None = None, beta: floa
     >>> raw.dims, raw.attrs["hv"]  # doctest: +SKIP
     (('alpha', 'eV'), 21.2)
     """
-    try:
-        p = Path(os.fspath(path)).expanduser()
-    except TypeError:
-        raise ArpesDataError(f"path must be a file name, got {type(path).__name__}; pass a str or Path") from None
-    if not p.exists():
-        raise ArpesDataError(f"file not found: {p}; check the path")
-    if p.is_dir():
-        raise ArpesDataError(f"{p} is a directory; pass the path of a data file inside it")
+    p = input_file(path, RAW_EXTENSIONS, kind="raw file",
+                   hint="read() takes SES/DA30 files; analysis-ready netCDF/text cuts go through arpes_sigma.load")
     ext = p.suffix.lower()
-    if ext not in RAW_EXTENSIONS:
-        raise ArpesDataError(
-            f"unsupported raw file type '{ext or '(no suffix)'}' for {p}; read() takes SES/DA30 files "
-            f"({', '.join(RAW_EXTENSIONS)}); analysis-ready netCDF/text cuts go through arpes_sigma.load")
     if ext == ".txt":
         da = read_ses_text(p, region=region, work_function=work_function)
         fmt = "SES text"
