@@ -73,6 +73,11 @@ def _geometry(args: argparse.Namespace) -> Any:
 def prepare_from(args: argparse.Namespace, path: str, calibration: Any = None, raw: Any = None,
                  geometry: Any = None) -> tuple[Any, Any]:
     """Read ``path``, calibrate (unless given) and prepare it as the arguments say; returns (cut, calibration)."""
+    from ..io.formats import raw_file
+
+    for name in (path if raw is None else None, args.gold if calibration is None else None):
+        if name:
+            raw_file(name)  # a wrong path or suffix is refused before xarray and ERLabPy are imported
     from ..io.prepare import prepare
     from ..io.raw import read
 

@@ -13,12 +13,16 @@ from pathlib import Path
 
 from ..errors import ArpesDataError, describe
 
-__all__ = ["NETCDF_EXTENSIONS", "SUPPORTED_EXTENSIONS", "TEXT_EXTENSIONS", "input_file", "netcdf_engine"]
+__all__ = ["NETCDF_EXTENSIONS", "RAW_EXTENSIONS", "SUPPORTED_EXTENSIONS", "TEXT_EXTENSIONS", "input_file",
+           "netcdf_engine", "raw_file"]
 
 NETCDF_EXTENSIONS: tuple[str, ...] = (".nc", ".h5", ".hdf5")
 TEXT_EXTENSIONS: tuple[str, ...] = (".txt", ".csv", ".dat")
 #: File suffixes :func:`arpes_sigma.load` understands (case-insensitive).
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (*NETCDF_EXTENSIONS, ".ibw", ".pxt", *TEXT_EXTENSIONS)
+
+#: Raw analyser files :func:`arpes_sigma.read` understands: SES text, SES Igor waves, DA30 archives.
+RAW_EXTENSIONS: tuple[str, ...] = (".txt", ".ibw", ".pxt", ".zip")
 
 #: The HDF5 format signature; it sits at byte 0 or, after a user block, at 512, 1024, 2048, ...
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -59,6 +63,12 @@ def input_file(path: str | os.PathLike, supported: tuple[str, ...] = SUPPORTED_E
     if ext in NETCDF_EXTENSIONS:
         netcdf_engine(p)
     return p
+
+
+def raw_file(path: str | os.PathLike) -> Path:
+    """:func:`input_file` for a raw analyser file (:data:`RAW_EXTENSIONS`)."""
+    return input_file(path, RAW_EXTENSIONS, kind="raw file",
+                      hint="read() takes SES/DA30 files; analysis-ready netCDF/text cuts go through arpes_sigma.load")
 
 
 def netcdf_engine(path: Path) -> str:

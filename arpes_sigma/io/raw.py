@@ -27,14 +27,10 @@ import numpy as np
 import xarray as xr
 
 from ..errors import ArpesDataError, describe
-from .formats import input_file
+from .formats import RAW_EXTENSIONS, raw_file
 from .ses_text import ANALYSER_ATTRS, read_ses_text
 
 __all__ = ["RAW_EXTENSIONS", "read", "require_raw"]
-
-#: Suffixes :func:`read` understands (case-insensitive).
-RAW_EXTENSIONS: tuple[str, ...] = (".txt", ".ibw", ".pxt", ".zip")
-
 
 def _erlab_load(p: Path) -> xr.DataArray:
     """Load with ERLabPy's DA30 loader; its exceptions become one-line errors."""
@@ -150,8 +146,7 @@ def read(path: str | os.PathLike, *, region: int | str | None = None, beta: floa
     >>> raw.dims, raw.attrs["hv"]  # doctest: +SKIP
     (('alpha', 'eV'), 21.2)
     """
-    p = input_file(path, RAW_EXTENSIONS, kind="raw file",
-                   hint="read() takes SES/DA30 files; analysis-ready netCDF/text cuts go through arpes_sigma.load")
+    p = raw_file(path)
     ext = p.suffix.lower()
     if ext == ".txt":
         da = read_ses_text(p, region=region, work_function=work_function)

@@ -44,7 +44,7 @@ def test_prepare_runs_without_jax(raw_files, tmp_path):
 
 
 def test_help_and_bad_input_import_no_jax(tmp_path):
-    """--help and a .nc that is not netCDF import neither JAX nor xarray; a missing raw file imports no JAX."""
+    """--help, a .nc that is not netCDF and a missing raw file are refused without importing JAX or xarray."""
     garbage = tmp_path / "garbage.nc"
     garbage.write_text("not a netCDF file")
     code = (
@@ -58,7 +58,7 @@ def test_help_and_bad_input_import_no_jax(tmp_path):
         "assert rc == 2 and not heavy('jax', 'xarray'), ('fit', rc, heavy('jax', 'xarray'))\n"
         f"rc = main(['prepare', {str(tmp_path / 'missing.txt')!r}, '--gold', 'g.txt', '--temperature', '20', "
         f"'--out', {str(tmp_path / 'o.nc')!r}])\n"
-        "assert rc == 2 and not heavy('jax'), ('prepare', rc, heavy('jax'))\n"
+        "assert rc == 2 and not heavy('jax', 'xarray'), ('prepare', rc, heavy('jax', 'xarray'))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
