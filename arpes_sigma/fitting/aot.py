@@ -81,9 +81,18 @@ def folder() -> str | None:
     return _FOLDER[0] if _FOLDER else None
 
 
-@functools.lru_cache(maxsize=1)
 def _environment() -> str:
-    """Versions, platform, the JAX settings that change a lowering, and the hash of the package's sources."""
+    """Versions, platform, the JAX settings that change a lowering, and the hash of the package's sources.
+
+    The settings are read at every call: the evidence runs inside ``jax.enable_x64``.
+    """
+    flags = (jax.config.jax_enable_x64, jax.config.jax_default_matmul_precision, jax.config.jax_default_prng_impl)
+    return repr((flags, _installation()))
+
+
+@functools.lru_cache(maxsize=1)
+def _installation() -> str:
+    """Versions, platform and the hash of every arpes_sigma source file (once per process)."""
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent
     for path in sorted(root.rglob("*.py")):
@@ -96,8 +105,7 @@ def _environment() -> str:
         except importlib.metadata.PackageNotFoundError:
             versions.append(f"{name}==?")
     device = jax.devices()[0]
-    flags = (jax.config.jax_enable_x64, jax.config.jax_default_matmul_precision, jax.config.jax_default_prng_impl)
-    return repr((FORMAT, versions, jax.__version__, device.platform, device.device_kind, flags, digest.hexdigest()))
+    return repr((FORMAT, versions, jax.__version__, device.platform, device.device_kind, digest.hexdigest()))
 
 
 def program_key(name: str, static: Hashable, in_tree: Any, avals: tuple) -> str | None:

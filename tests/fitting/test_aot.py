@@ -133,8 +133,11 @@ def test_key_changes_with_every_static_field_and_with_the_code(monkeypatch):
     # shapes and dtypes are
     assert aot.program_key("x", (), tree, _flat(_toy_args())[2]) != aot.program_key(
         "x", (), *_flat(({"x": jnp.zeros(6), "m": jnp.eye(4)}, jnp.float32(2.0)))[1:])
-    # and a change to any arpes_sigma source file (or a library version) is
-    monkeypatch.setattr(aot, "_environment", lambda: "another version of the code")
+    # so is 64-bit mode (the evidence runs inside jax.enable_x64)
+    with jax.enable_x64(True):
+        assert key(base) not in keys
+    # and a change to any arpes_sigma source file (or a library version)
+    monkeypatch.setattr(aot, "_installation", lambda: "another version of the code")
     assert key(base) not in keys
 
 
