@@ -34,6 +34,7 @@ import optimistix as optx
 
 from ..physics import observed
 from ..physics.norman import norman_nambu
+from .aot import Program
 from .engine import ATOL, RTOL, explicit_jacobian
 from .fitter import Fitter
 from .loss import band_energies, band_prior_residuals, data_fit, reduced_chi2
@@ -117,6 +118,12 @@ def _norman_run(p0: jax.Array, problem: Problem, settings: Settings, max_steps: 
     return jax.vmap(one)(p0)
 
 
+@functools.lru_cache(maxsize=8)
+def _norman_program(max_steps: int) -> Program:
+    """:func:`_norman_run` for ``max_steps`` (exported to disk when the CLI keeps compiled programs)."""
+    return Program(functools.partial(_norman_run, max_steps=max_steps), "baselines.norman", (N_NORMAN, max_steps))
+
+
 def fit_norman(fitter: Fitter) -> NormanResult:
     """Fit the Norman model to the problem of a :class:`~arpes_sigma.fitting.fitter.Fitter`.
 
@@ -128,7 +135,7 @@ def fit_norman(fitter: Fitter) -> NormanResult:
     starts = [NORMAN_STARTS[i % len(NORMAN_STARTS)] for i in range(max(c.restarts, 2))]
     p0 = jnp.asarray([[-1.0, 10.0 * d, -2.0, -2.0, 0.0, 0.0, 0.0] for d in starts], dtype=jnp.float32)
     problem, settings = fitter.problem, fitter.settings
-    ps, chi2 = _norman_run(p0, problem, settings, c.steps)
+    ps, chi2 = _norman_program(c.steps)(p0, problem, settings)
     chi2 = np.asarray(chi2)
     ib = int(np.nanargmin(np.where(np.isfinite(chi2), chi2, np.nan)))
     p = ps[ib]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["cache_folder", "enable_compile_cache"]
+__all__ = ["cache_folder", "enable_compile_cache", "export_folder"]
 
 _ENABLED: list[str] = []
 
@@ -30,6 +30,11 @@ def cache_folder(explicit: str | os.PathLike | None = None) -> str | None:
     return os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "arpes_sigma", "jax")
 
 
+def export_folder(folder: str | os.PathLike) -> str:
+    """The folder of exported programs beside the XLA cache ``folder``: ``FOLDER-export``."""
+    return os.fspath(folder).rstrip("/\\") + "-export"
+
+
 def enable_compile_cache(folder: str | os.PathLike | None) -> None:
     """Point JAX's persistent cache at ``folder`` (once per process; None leaves JAX's own setting).
 
@@ -40,10 +45,16 @@ def enable_compile_cache(folder: str | os.PathLike | None) -> None:
     measured on the demo cut, a warm ``arpes-sigma fit`` process went from
     35 s to 28 s when they were kept too. A folder that cannot be created
     (read-only home) only costs compile time.
+
+    It also keeps the fit's large programs as exported StableHLO in
+    :func:`export_folder` (:mod:`arpes_sigma.fitting.aot`), so a warm process
+    skips tracing them as well.
     """
     if folder is None or _ENABLED:
         return
     import jax
+
+    from . import aot
 
     try:
         os.makedirs(folder, exist_ok=True)
@@ -51,4 +62,5 @@ def enable_compile_cache(folder: str | os.PathLike | None) -> None:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
         _ENABLED.append(os.fspath(folder))
     except OSError:
-        pass
+        return
+    aot.enable(export_folder(folder))

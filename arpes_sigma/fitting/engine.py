@@ -47,6 +47,7 @@ from jax.custom_derivatives import SymbolicZero
 from jax.flatten_util import ravel_pytree
 
 from ..model import ModelSpec, Params, batched_init, init_params, self_energy
+from .aot import Program
 from .config import FitConfig
 from .loss import band_energies, prior_terms, residuals
 from .problem import Problem, Settings
@@ -67,7 +68,9 @@ class FitState(NamedTuple):
     ----------
     params : the model parameters (a pytree, unscaled)
     scale : (R, P) the solver works on flat(params) / scale
-    solver : the array part of the Levenberg–Marquardt state
+    solver : tuple of arrays — the leaves of the array part of the Levenberg–Marquardt state (kept flat,
+        so that FitState is made of plain containers only and its structure can be stored on disk,
+        :mod:`arpes_sigma.fitting.aot`; the compiled chunk rebuilds the solver's own pytree)
     pairing : (R,) float — 1 for the paired model, 0 for the normal-only model
     cost : (R,) ½‖r‖² at ``params``
     steps : (R,) int — solver steps taken
@@ -154,13 +157,20 @@ class Engine:
     Attributes
     ----------
     traces : int
-        How many times the chunk function has been traced (compiled).
+        How many times the chunk function has been compiled (traced, or loaded from the
+        exported programs, :mod:`arpes_sigma.fitting.aot`).
+
+    Notes
+    -----
+    ``fresh``, ``refresh``, ``run_chunk`` and ``evaluate`` are
+    :class:`~arpes_sigma.fitting.aot.Program` s: plain jitted functions unless the
+    CLI has switched on the cache of exported programs.
     """
 
     def __init__(self, spec: ModelSpec, steps_per_call: int):
         self.spec = spec
         self.steps_per_call = steps_per_call
-        self.traces = 0
+        self._traced = 0
         solver = optx.LevenbergMarquardt(rtol=RTOL, atol=ATOL)
         self.solver = solver
         tags: frozenset = frozenset()
@@ -188,10 +198,11 @@ class Engine:
             return 0.5 * jnp.sum(r * r)
 
         def chunk(state: FitState, problem: Problem, settings: Settings) -> FitState:
-            self.traces += 1  # runs only while tracing: counts compilations
+            self._traced += 1  # runs only while tracing: counts compilations
             args = (problem, settings, state.pairing, state.scale)
             u0 = ravel_pytree(state.params)[0] / state.scale
-            _, static = start(u0, args)
+            dyn0, static = start(u0, args)
+            solver_tree = jax.tree.structure(dyn0)
 
             def body(carry: tuple, _: Any) -> tuple[tuple, None]:
                 u, dyn, steps, done, dead = carry
@@ -207,7 +218,7 @@ class Engine:
                 steps = steps + jnp.where(frozen, 0, 1)
                 return (u, dyn, steps, done | (term & ok), dead | ~ok), None
 
-            carry = (u0, state.solver, state.steps, state.done, state.dead)
+            carry = (u0, jax.tree.unflatten(solver_tree, state.solver), state.steps, state.done, state.dead)
             (u, dyn, steps, done, dead), _ = jax.lax.scan(body, carry, None, length=steps_per_call)
             c = cost(u, args)
             dead = dead | ~jnp.isfinite(c)
@@ -215,8 +226,8 @@ class Engine:
             stalled = (c < state.cost) & ((state.cost - c) <= FTOL * jnp.abs(c))
             done = done | (stalled & ~state.done & (steps > state.steps))
             params = unravel(jnp.where(dead, u0, u) * state.scale)
-            return FitState(params, state.scale, dyn, state.pairing, jnp.where(dead, state.cost, c), steps, done,
-                            dead)
+            return FitState(params, state.scale, tuple(jax.tree.leaves(dyn)), state.pairing,
+                            jnp.where(dead, state.cost, c), steps, done, dead)
 
         def fresh(params: Params, pairing: jax.Array, scale: jax.Array | None,
                   problem: Problem, settings: Settings) -> FitState:
@@ -229,8 +240,8 @@ class Engine:
             args = (problem, settings, pairing, scale)
             dyn, _ = start(flat / scale, args)
             c = cost(flat / scale, args)
-            return FitState(params, scale, dyn, pairing, c, jnp.zeros((), jnp.int32), jnp.zeros((), bool),
-                            ~jnp.isfinite(c))
+            return FitState(params, scale, tuple(jax.tree.leaves(dyn)), pairing, c, jnp.zeros((), jnp.int32),
+                            jnp.zeros((), bool), ~jnp.isfinite(c))
 
         def evaluate(params: Params, pairing: jax.Array, problem: Problem, settings: Settings) -> Evaluation:
             _, fit = residuals(params, spec, problem, settings, pairing)
@@ -239,16 +250,23 @@ class Engine:
                               prior_terms(params, spec, problem, settings))
 
         batch = (0, None, None)
+        static = (spec, steps_per_call)
         #: (state (R,…), problem, settings) -> state after steps_per_call solver steps
-        self.run_chunk = jax.jit(jax.vmap(chunk, in_axes=batch))
+        self.run_chunk = Program(jax.jit(jax.vmap(chunk, in_axes=batch)), "engine.chunk", static)
         #: the same, for a stack of B problems: (state (B, R, …), problem (B, …), settings (B, …))
         self.run_chunk_stacked = jax.jit(jax.vmap(jax.vmap(chunk, in_axes=batch)))
         #: (params (R,…), pairing (R,), problem, settings) -> FitState with new scales and solver state
-        self.fresh = jax.jit(jax.vmap(lambda p, a, prob, st: fresh(p, a, None, prob, st), in_axes=(0, 0, None, None)))
+        self.fresh = Program(jax.jit(jax.vmap(lambda p, a, prob, st: fresh(p, a, None, prob, st),
+                                              in_axes=(0, 0, None, None))), "engine.fresh", static)
         #: the same, keeping the scales (after a settings change)
-        self.refresh = jax.jit(jax.vmap(fresh, in_axes=(0, 0, 0, None, None)))
+        self.refresh = Program(jax.jit(jax.vmap(fresh, in_axes=(0, 0, 0, None, None))), "engine.refresh", static)
         #: (params (R,…), pairing (R,), problem, settings) -> Evaluation with leading axis R
-        self.evaluate = jax.jit(jax.vmap(evaluate, in_axes=(0, 0, None, None)))
+        self.evaluate = Program(jax.jit(jax.vmap(evaluate, in_axes=(0, 0, None, None))), "engine.evaluate", static)
+
+    @property
+    def traces(self) -> int:
+        """How many times the chunk function has been compiled (traced, or its exported program loaded)."""
+        return self._traced + self.run_chunk.loads
 
     def init_state(self, keys: jax.Array, pairing: jax.Array, paired_start: jax.Array,
                    problem: Problem, settings: Settings) -> FitState:

@@ -49,6 +49,7 @@ from jax.flatten_util import ravel_pytree
 
 from ..model import BAND_PRIOR_WIDTH, ENERGY_SCALE, ModelSpec, Params, self_energy
 from ..physics import sigma_total
+from .aot import Program
 from .loss import band_energies, residuals
 from .problem import Problem, Settings
 
@@ -114,8 +115,8 @@ def _laplace_one(params: Params, pairing: jax.Array, noise_scale: jax.Array, spe
 @functools.lru_cache(maxsize=32)
 def _compiled(spec: ModelSpec) -> Any:
     fn = functools.partial(_laplace_one, spec=spec)
-    return jax.jit(jax.vmap(lambda p, a, c, prob, st: fn(p, a, c, problem=prob, settings=st),
-                            in_axes=(0, 0, None, None, None)))
+    return Program(jax.jit(jax.vmap(lambda p, a, c, prob, st: fn(p, a, c, problem=prob, settings=st),
+                                    in_axes=(0, 0, None, None, None))), "evidence.laplace", spec)
 
 
 def laplace(params: Params, pairing: jax.Array, noise_scale: float, spec: ModelSpec,
@@ -140,7 +141,7 @@ def _std_compiled(spec: ModelSpec) -> Any:
         jac = jax.jacfwd(lambda t: _self_energy_parts(t, unravel, spec, problem, settings))(flat)
         return jnp.sqrt(jnp.maximum(jnp.einsum("ip,pq,iq->i", jac, cov, jac), 0.0))
 
-    return jax.jit(run)
+    return Program(jax.jit(run), "evidence.self_energy_std", spec)
 
 
 def self_energy_std(params: Params, cov: jax.Array, spec: ModelSpec, problem: Problem,

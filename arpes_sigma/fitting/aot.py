@@ -1,0 +1,251 @@
+"""Compiled programs kept on disk as exported StableHLO, so a warm process skips tracing them.
+
+JAX's persistent compilation cache (:mod:`arpes_sigma.fitting.cache`) skips
+only XLA's compilation: every new process still traces each jitted function to
+a jaxpr and lowers it, several seconds for the fit's large programs (the
+solver's chunk, the fresh start, the Norman fit, the Laplace evidence).
+:func:`jax.export.export` turns a traced and lowered program into serialised
+StableHLO; a later process deserialises it and calls it without tracing the
+Python that made it (its lowering and the cache-hit compilation remain).
+
+This module is hand-written because nothing in JAX keeps exported programs in
+a keyed on-disk cache: :class:`Program` wraps a ``jax.jit`` function and, while
+:func:`enable` has named a folder (the CLI and the fit-many workers do, next to
+the XLA cache), calls the exported program stored under a key of everything
+that changes it — the name and static configuration of the program, the
+structure, shapes and dtypes of its arguments, the versions of JAX and of the
+libraries traced into it, the platform, and a hash of every arpes_sigma
+source file (a change to the code never loads a stale program). Without a
+folder (the library's default, the tests) it is the jitted function itself.
+Anything wrong with a stored file (unreadable, corrupt, from another key, a
+program that cannot be exported) falls back to the jitted function; it never
+raises. The files are trusted as JAX's own cache files next to them are: they
+hold programs that this process runs (and the result's pytree structure,
+pickled).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib.metadata
+import importlib.util
+import logging
+import os
+import pickle
+import re
+import tempfile
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any
+
+import jax
+
+__all__ = ["Program", "disable", "enable", "folder", "program_key"]
+
+#: Distributions whose code is traced into the programs (or lowers them): their versions are part of the key.
+TRACED_DISTRIBUTIONS = ("jax", "jaxlib", "equinox", "lineax", "optimistix", "flax", "numpy")
+#: Bumped when the file layout below changes.
+FORMAT = 1
+
+_LOG = logging.getLogger(__name__)
+_FOLDER: list[str] = []
+#: A key must not depend on where objects live in memory (a repr with an address differs between processes).
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def enable(path: str | os.PathLike) -> None:
+    """Keep exported programs in ``path`` from now on in this process.
+
+    The folder is created if needed; when it cannot be, or when JAX cannot
+    serialise exported programs (it needs the ``flatbuffers`` package), the
+    programs stay plain jitted functions.
+    """
+    if importlib.util.find_spec("flatbuffers") is None:
+        return
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return
+    _FOLDER[:] = [os.fspath(path)]
+
+
+def disable() -> None:
+    """Stop using stored programs in this process (every :class:`Program` calls its jitted function)."""
+    _FOLDER.clear()
+
+
+def folder() -> str | None:
+    """The folder of exported programs, or None when they are off."""
+    return _FOLDER[0] if _FOLDER else None
+
+
+def _environment() -> str:
+    """Versions, platform, the JAX settings that change a lowering, and the hash of the package's sources.
+
+    The settings are read at every call: the evidence runs inside ``jax.enable_x64``.
+    """
+    flags = (jax.config.jax_enable_x64, jax.config.jax_default_matmul_precision, jax.config.jax_default_prng_impl)
+    return repr((flags, _installation()))
+
+
+@functools.lru_cache(maxsize=1)
+def _installation() -> str:
+    """Versions, platform and the hash of every arpes_sigma source file (once per process)."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    versions = []
+    for name in TRACED_DISTRIBUTIONS:
+        try:
+            versions.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name}==?")
+    device = jax.devices()[0]
+    return repr((FORMAT, versions, jax.__version__, device.platform, device.device_kind, digest.hexdigest()))
+
+
+def program_key(name: str, static: Hashable, in_tree: Any, avals: tuple) -> str | None:
+    """The on-disk key (hex) of one program; None when no process-independent key exists.
+
+    Parameters
+    ----------
+    name : str
+        The program's name (one per jitted function).
+    static : hashable
+        Everything closed over that changes the program (model shape, chunk length, step limit, …).
+    in_tree : PyTreeDef
+        Structure of the arguments (with their static metadata, e.g. the problem's layout).
+    avals : tuple of jax.core.ShapedArray
+        Shapes, dtypes and weak types of the arguments' leaves.
+    """
+    text = repr((name, static, str(in_tree), tuple(str(a) for a in avals), _environment()))
+    if _ADDRESS.search(text):
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Program:
+    """A ``jax.jit`` function that, while :func:`enable` has named a folder, runs its exported program from disk.
+
+    Parameters
+    ----------
+    jitted : callable
+        The jitted function; positional array-pytree arguments, a pytree of arrays back.
+    name : str
+        Unique name of the program (part of the key and of the file name).
+    static : hashable
+        What the function closes over that changes the program (part of the key);
+        ``repr`` must not depend on memory addresses.
+
+    Notes
+    -----
+    Within a process each argument signature (structure, shapes, dtypes) is
+    loaded or exported once and kept, so new values of traced settings (the
+    Explorer's sliders) never export, load or compile again.
+    """
+
+    def __init__(self, jitted: Callable[..., Any], name: str, static: Hashable = ()):
+        self.jitted = jitted
+        self.name = name
+        self.static = static
+        self._loaded: dict[tuple, tuple[Callable[..., Any], Any] | None] = {}
+        #: How the last new signature was served: "loaded", "exported" or "jit" (fallback).
+        self.last = ""
+        #: Signatures served by a stored program (loaded without tracing).
+        self.loads = 0
+
+    def __call__(self, *args: Any) -> Any:
+        """``jitted(*args)``, from the stored exported program when the folder is on."""
+        where = folder()
+        if where is None:
+            return self.jitted(*args)
+        leaves, in_tree = jax.tree.flatten(args)
+        avals = tuple(jax.typeof(x) for x in leaves)
+        signature = (where, in_tree, avals)
+        if signature not in self._loaded:
+            self._loaded[signature] = self._prepare(where, leaves, in_tree, avals)
+        entry = self._loaded[signature]
+        if entry is None:
+            return self.jitted(*args)
+        call, out_tree = entry
+        return jax.tree.unflatten(out_tree, call(*leaves))
+
+    # -- one signature -----------------------------------------------------
+    def _prepare(self, where: str, leaves: list, in_tree: Any, avals: tuple) -> tuple | None:
+        try:
+            key = program_key(self.name, self.static, in_tree, avals)
+        except Exception:  # a key that cannot be made: plain jit
+            key = None
+        if key is None:
+            self.last = "jit"
+            return None
+        path = os.path.join(where, f"{self.name}-{key[:32]}.jaxexport")
+        entry = self._load(path, key, avals)
+        if entry is not None:
+            self.last = "loaded"
+            self.loads += 1
+            return entry
+        try:
+            entry = self._export(path, key, leaves, in_tree)
+        except Exception as err:  # never worse than the jitted function
+            _LOG.info("%s not exported (%s: %s); tracing it instead", self.name, type(err).__name__, err)
+            self.last = "jit"
+            return None
+        self.last = "exported"
+        return entry
+
+    def _load(self, path: str, key: str, avals: tuple) -> tuple | None:
+        """The stored program at ``path`` if it is this key's and takes these arguments; else None."""
+        try:
+            with open(path, "rb") as fh:
+                stored = pickle.load(fh)
+            if not isinstance(stored, dict) or stored.get("key") != key:
+                return None
+            exported = jax.export.deserialize(bytearray(stored["exported"]))
+            out_tree = stored["out_tree"]
+            if (tuple(a.shape for a in exported.in_avals) != tuple(a.shape for a in avals)
+                    or tuple(a.dtype for a in exported.in_avals) != tuple(a.dtype for a in avals)
+                    or out_tree.num_leaves != len(exported.out_avals)):
+                return None
+        except Exception:  # missing, truncated, corrupt or from another key: export again
+            return None
+        return jax.jit(exported.call), out_tree
+
+    def _export(self, path: str, key: str, leaves: list, in_tree: Any) -> tuple:
+        """Export the program for these arguments, store it at ``path`` (atomically) and return it loaded."""
+        out_trees: list = []
+
+        def flat(*flat_args: Any) -> list:
+            out = self.jitted(*jax.tree.unflatten(in_tree, flat_args))
+            out_leaves, out_tree = jax.tree.flatten(out)
+            out_trees.append(out_tree)
+            return out_leaves
+
+        program = jax.jit(flat)
+        # The key pins the jaxlib version, so LAPACK custom calls without a cross-version
+        # compatibility guarantee (e.g. lapack_sormqr_ffi, used by the solver's QR) are safe here.
+        text = program.lower(*leaves).as_text()
+        targets = sorted(set(re.findall(r"custom_call @([\w.$-]+)", text)))
+        checks = [jax.export.DisabledSafetyCheck.custom_call(t) for t in targets]
+        exported = jax.export.export(program, disabled_checks=checks)(*leaves)
+        out_tree = out_trees[-1]
+        blob = bytes(exported.serialize())
+        payload = pickle.dumps({"key": key, "out_tree": out_tree, "exported": blob})
+        try:
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        except OSError:
+            fd = None  # a read-only folder: this process still runs the exported program
+        if fd is not None:
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(payload)
+                os.replace(tmp, path)  # whole or not at all, also with processes exporting side by side
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+        # the deserialised program, as a later process will run it (so its XLA compilation is cached for that one)
+        return jax.jit(jax.export.deserialize(bytearray(blob)).call), out_tree

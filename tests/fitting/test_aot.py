@@ -1,0 +1,160 @@
+"""Exported programs kept on disk (:mod:`arpes_sigma.fitting.aot`): same results, safe keys, never a crash."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pickle
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from arpes_sigma import FitConfig, Fitter
+from arpes_sigma.fitting import aot
+from arpes_sigma.synthetic import make_spectrum
+
+#: The small shape of tests/fitting/test_fit.py (its engine is compiled once per process).
+SMALL = FitConfig(steps=40, steps_per_call=10, restarts=2, n_features=8, n_background=64, baselines=False)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """Exported programs on, in a fresh folder, for one test."""
+    aot.enable(tmp_path)
+    assert aot.folder() == os.fspath(tmp_path), "flatbuffers (a dependency) is needed to serialise exported programs"
+    yield tmp_path
+    aot.disable()
+
+
+@jax.custom_jvp
+def _softplus(x):
+    return jnp.logaddexp(x, 0.0)
+
+
+_softplus.defjvp(lambda p, t: (_softplus(p[0]), jax.nn.sigmoid(p[0]) * t[0]))
+
+
+@jax.jit
+def _toy(state, scale):
+    """A pytree in (dict and tuple), a pytree out, a custom_jvp and a QR (a LAPACK custom call) inside."""
+    q, r = jnp.linalg.qr(state["m"])
+    return {"y": _softplus(state["x"]) * scale, "qr": (q, r)}
+
+
+def _toy_args(value=1.0):
+    return {"x": jnp.linspace(-1.0, 1.0, 5) * value, "m": jnp.eye(4) + value}, jnp.float32(2.0)
+
+
+def _equal(a, b):
+    assert jax.tree.structure(a) == jax.tree.structure(b)
+    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def test_off_by_default_calls_the_jitted_function(tmp_path):
+    assert aot.folder() is None
+    program = aot.Program(_toy, "test.toy")
+    _equal(program(*_toy_args()), _toy(*_toy_args()))
+    assert program.last == "" and not any(tmp_path.iterdir())
+
+
+def test_stored_program_is_loaded_in_place_of_tracing_and_gives_the_same_result(folder):
+    first = aot.Program(_toy, "test.toy")
+    _equal(first(*_toy_args()), _toy(*_toy_args()))
+    assert first.last == "exported" and len(glob.glob(str(folder / "test.toy-*.jaxexport"))) == 1
+    again = aot.Program(_toy, "test.toy")  # as in a new process: nothing in memory
+    _equal(again(*_toy_args(3.0)), _toy(*_toy_args(3.0)))
+    assert again.last == "loaded" and again.loads == 1
+
+
+def test_new_values_of_the_same_shapes_neither_load_nor_export_again(folder):
+    program = aot.Program(_toy, "test.toy")
+    for value in (1.0, 2.0, 0.5):
+        _equal(program(*_toy_args(value)), _toy(*_toy_args(value)))
+    assert len(program._loaded) == 1
+    program({"x": jnp.zeros(7), "m": jnp.eye(4)}, jnp.float32(1.0))  # another shape: another program
+    assert len(program._loaded) == 2 and len(list(folder.glob("*.jaxexport"))) == 2
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other key", "empty"])
+def test_a_damaged_or_stale_file_falls_back_and_is_replaced(folder, damage):
+    aot.Program(_toy, "test.toy")(*_toy_args())
+    (path,) = folder.glob("test.toy-*.jaxexport")
+    data = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"not a program" * 10)
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:  # a valid file written for another key (e.g. before a code change)
+        stored = pickle.loads(data)
+        stored["key"] = "0" * 64
+        path.write_bytes(pickle.dumps(stored))
+    program = aot.Program(_toy, "test.toy")
+    _equal(program(*_toy_args(2.0)), _toy(*_toy_args(2.0)))
+    assert program.last == "exported"
+    assert aot.Program(_toy, "test.toy")._prepare(str(folder), *_flat(_toy_args())) is not None
+
+
+def _flat(args):
+    leaves, tree = jax.tree.flatten(args)
+    return leaves, tree, tuple(jax.typeof(x) for x in leaves)
+
+
+def test_a_program_that_cannot_be_exported_runs_jitted(folder):
+    @jax.jit
+    def host(x):  # a host callback cannot be serialised
+        return jax.pure_callback(lambda v: np.asarray(v) * 2, jax.ShapeDtypeStruct(x.shape, x.dtype), x)
+
+    program = aot.Program(host, "test.host")
+    np.testing.assert_array_equal(program(jnp.arange(3.0)), [0.0, 2.0, 4.0])
+    assert program.last in ("jit", "exported")  # exported only if JAX learns to serialise callbacks
+
+
+def test_key_changes_with_every_static_field_and_with_the_code(monkeypatch):
+    leaves, tree, avals = _flat(_toy_args())
+    base = FitConfig()
+
+    def key(config):
+        return aot.program_key("engine.chunk", (config.model_spec(), config.steps_per_call), tree, avals)
+
+    keys = {key(base)}
+    for change in (dict(n_poles=3), dict(n_features=8), dict(width=24), dict(depth=3), dict(n_background=64),
+                   dict(steps_per_call=5), dict(anomalous=False)):
+        keys.add(key(base.replace(**change)))
+    assert len(keys) == 8
+    # traced settings are not part of the key
+    assert key(base.replace(smoothness=3.0, window=(-0.2, 0.02), l2=1e-3)) == key(base)
+    # nor is anything that lives at an address in memory: such a key is refused
+    assert aot.program_key("x", object(), tree, avals) is None
+    # shapes and dtypes are
+    assert aot.program_key("x", (), tree, _flat(_toy_args())[2]) != aot.program_key(
+        "x", (), *_flat(({"x": jnp.zeros(6), "m": jnp.eye(4)}, jnp.float32(2.0)))[1:])
+    # so is 64-bit mode (the evidence runs inside jax.enable_x64)
+    with jax.enable_x64(True):
+        assert key(base) not in keys
+    # and a change to any arpes_sigma source file (or a library version)
+    monkeypatch.setattr(aot, "_installation", lambda: "another version of the code")
+    assert key(base) not in keys
+
+
+@pytest.mark.slow
+def test_fit_engine_programs_exported_equal_jitted(folder):
+    """The solver chunk (optimistix state, explicit-Jacobian custom_jvp) and the fresh start, bit for bit."""
+    da, _ = make_spectrum(eps_k=np.linspace(-0.15, 0.03, 5), energies=np.arange(-0.25, 0.0401, 0.0034), seed=3)
+    aot.disable()
+    plain = Fitter(da, SMALL)
+    want = plain.engine.run_chunk.jitted(plain.state, plain.problem, plain.settings)
+    aot.enable(folder)
+    f = Fitter(da, SMALL)
+    _equal(f.state, plain.state)
+    assert f.engine.fresh.last in ("exported", "loaded")
+    f.run()
+    _equal(f.state, want)
+    # a new process would load both from disk
+    again = aot.Program(f.engine.run_chunk.jitted, "engine.chunk", f.engine.run_chunk.static)
+    _equal(again(plain.state, plain.problem, plain.settings), want)
+    assert again.last == "loaded"
