@@ -104,7 +104,8 @@ class ProblemInfo:
     noise_source : str — where σ(k, ω) came from ("config", "per point (noise_sigma)",
         "attrs noise_sigma" or "estimated")
     background : str — the extrinsic-background model (``FitConfig.background``)
-    n_amplitude : int — linear parameters of the amplitudes a_k: K when free, 3 when smooth
+    n_amplitude : int or None — linear parameters of the smooth amplitudes a_k (3; fewer with fewer EDCs);
+        None when a_k is free (then K)
     """
 
     k: np.ndarray
