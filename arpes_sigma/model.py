@@ -79,6 +79,7 @@ __all__ = [
     "floor",
     "gap",
     "init_params",
+    "legendre_quadratic",
     "n_params",
     "poles",
     "self_energy",
@@ -222,8 +223,17 @@ def band_correction(params: Params, x: jax.Array, switch: jax.Array | float = 1.
     array, shape (K,), eV
     """
     d = band_coefficients(params)
-    legendre = jnp.stack([jnp.ones_like(x), x, 1.5 * x * x - 0.5])
-    return switch * (d @ legendre)
+    return switch * (d @ jnp.stack(legendre_quadratic(x)))
+
+
+def legendre_quadratic(x: Any) -> list:
+    """[P0(x), P1(x), P2(x)] = [1, x, (3x² − 1)/2] of a NumPy or JAX array x ∈ [−1, 1] (same shape each).
+
+    The basis of every quadratic along the cut: the band correction
+    (:func:`band_correction`) and the smooth amplitudes a_k
+    (:func:`arpes_sigma.fitting.problem.amplitude_basis`).
+    """
+    return [x * 0 + 1, x, 1.5 * x * x - 0.5]
 
 
 def background_grid(spec: ModelSpec) -> tuple[jax.Array, jax.Array, jax.Array]:

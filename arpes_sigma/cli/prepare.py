@@ -75,9 +75,11 @@ def prepare_from(args: argparse.Namespace, path: str, calibration: Any = None, r
     """Read ``path``, calibrate (unless given) and prepare it as the arguments say; returns (cut, calibration)."""
     from ..io.formats import raw_file
 
-    for name in (path if raw is None else None, args.gold if calibration is None else None):
-        if name:
-            raw_file(name)  # a wrong path or suffix is refused before xarray and ERLabPy are imported
+    # a wrong path or suffix is refused before xarray and ERLabPy are imported
+    if raw is None:
+        raw_file(path)
+    if calibration is None and args.gold:
+        raw_file(args.gold)
     from ..io.prepare import prepare
     from ..io.raw import read
 

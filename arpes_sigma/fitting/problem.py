@@ -31,6 +31,7 @@ import numpy as np
 from ..errors import ArpesDataError, ConfigError
 from ..io.contract import validate
 from ..io.noise import estimate_noise
+from ..model import legendre_quadratic
 from ..physics.instrument import model_grid, uniform_layout
 from .config import AMPLITUDE_CHOICES, MAX_RESOLUTION_FACTOR, FitConfig
 
@@ -299,7 +300,7 @@ def amplitude_basis(k_scaled: np.ndarray, kind: str = "free") -> np.ndarray | No
     if kind == "free":
         return None
     x = np.asarray(k_scaled, dtype=float)
-    return np.stack([np.ones_like(x), x, 1.5 * x * x - 0.5], axis=1)[:, : min(3, x.size)]
+    return np.stack(legendre_quadratic(x), axis=1)[:, : min(3, x.size)]
 
 
 def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
