@@ -22,6 +22,12 @@ program that cannot be exported) falls back to the jitted function; it never
 raises. The files are trusted as JAX's own cache files next to them are: they
 hold programs that this process runs (and the result's pytree structure,
 pickled).
+
+Every code or library change makes a new key, so old files would pile up
+(about 350 KB per set of the fit's programs). The folder is kept under
+:data:`MAX_BYTES`: after each export the least recently used files go (a load
+marks its file used by touching it), as JAX does for its own cache
+(``jax_compilation_cache_max_size``, set in :mod:`~.cache`).
 """
 
 from __future__ import annotations
@@ -42,12 +48,16 @@ from typing import Any
 
 import jax
 
-__all__ = ["Program", "disable", "enable", "folder", "program_key"]
+__all__ = ["MAX_BYTES", "Program", "disable", "enable", "folder", "program_key", "prune"]
 
 #: Distributions whose code is traced into the programs (or lowers them): their versions are part of the key.
 TRACED_DISTRIBUTIONS = ("jax", "jaxlib", "equinox", "lineax", "optimistix", "flax", "numpy")
 #: Bumped when the file layout below changes.
 FORMAT = 1
+#: Most bytes of exported programs kept in the folder (some 180 sets of the fit's programs).
+MAX_BYTES = 64 << 20
+#: Suffix of the stored programs' files.
+SUFFIX = ".jaxexport"
 
 _LOG = logging.getLogger(__name__)
 _FOLDER: list[str] = []
@@ -128,6 +138,46 @@ def program_key(name: str, static: Hashable, in_tree: Any, avals: tuple) -> str 
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def prune(where: str, keep: str | None = None, max_bytes: int | None = None) -> list[str]:
+    """Delete the least recently used stored programs until the folder holds at most ``max_bytes``.
+
+    Parameters
+    ----------
+    where : str
+        The folder of exported programs.
+    keep : str, optional
+        A file never deleted (the one just written).
+    max_bytes : int, optional
+        Size limit in bytes; :data:`MAX_BYTES` by default.
+
+    Returns
+    -------
+    list of str
+        The deleted files' paths (oldest first). Files another process deletes
+        or writes meanwhile are skipped; nothing raises.
+    """
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    files = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(where):
+            if entry.name.endswith(SUFFIX) and entry.is_file():
+                with contextlib.suppress(OSError):
+                    stat = entry.stat()
+                    files.append((stat.st_mtime, stat.st_size, entry.path))
+    total = sum(size for _, size, _ in files)
+    deleted = []
+    for _, size, path in sorted(files):
+        if total <= limit:
+            break
+        if path == keep:
+            continue
+        with contextlib.suppress(OSError):
+            os.remove(path)
+            deleted.append(path)
+        total -= size
+    return deleted
+
+
 class Program:
     """A ``jax.jit`` function that, while :func:`enable` has named a folder, runs its exported program from disk.
 
@@ -183,7 +233,7 @@ class Program:
         if key is None:
             self.last = "jit"
             return None
-        path = os.path.join(where, f"{self.name}-{key[:32]}.jaxexport")
+        path = os.path.join(where, f"{self.name}-{key[:32]}{SUFFIX}")
         entry = self._load(path, key, avals)
         if entry is not None:
             self.last = "loaded"
@@ -213,6 +263,8 @@ class Program:
                 return None
         except Exception:  # missing, truncated, corrupt or from another key: export again
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: the last to go when the folder is pruned
         return jax.jit(exported.call), out_tree
 
     def _export(self, path: str, key: str, leaves: list, in_tree: Any) -> tuple:
@@ -247,5 +299,6 @@ class Program:
             except OSError:
                 with contextlib.suppress(OSError):
                     os.remove(tmp)
+            prune(os.path.dirname(path), keep=path)
         # the deserialised program, as a later process will run it (so its XLA compilation is cached for that one)
         return jax.jit(jax.export.deserialize(bytearray(blob)).call), out_tree

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["cache_folder", "enable_compile_cache", "export_folder"]
+__all__ = ["XLA_CACHE_BYTES", "cache_folder", "enable_compile_cache", "export_folder"]
 
 _ENABLED: list[str] = []
+#: Most bytes the XLA cache folder holds; beyond it JAX deletes the least recently used programs
+#: (a demo-cut fit writes about 25 MB; each code or library change writes a new set).
+XLA_CACHE_BYTES = 1 << 30
 
 
 def cache_folder(explicit: str | os.PathLike | None = None) -> str | None:
@@ -44,7 +47,9 @@ def enable_compile_cache(folder: str | os.PathLike | None) -> None:
     the compiled fit), each 20–50 ms, and loading them takes a few ms each —
     measured on the demo cut, a warm ``arpes-sigma fit`` process went from
     35 s to 28 s when they were kept too. A folder that cannot be created
-    (read-only home) only costs compile time.
+    (read-only home) only costs compile time. The folder is kept under
+    :data:`XLA_CACHE_BYTES` by JAX's own least-recently-used eviction
+    (``jax_compilation_cache_max_size``; it needs the ``filelock`` package).
 
     It also keeps the fit's large programs as exported StableHLO in
     :func:`export_folder` (:mod:`arpes_sigma.fitting.aot`), so a warm process
@@ -60,6 +65,7 @@ def enable_compile_cache(folder: str | os.PathLike | None) -> None:
         os.makedirs(folder, exist_ok=True)
         jax.config.update("jax_compilation_cache_dir", os.fspath(folder))
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_compilation_cache_max_size", XLA_CACHE_BYTES)
         _ENABLED.append(os.fspath(folder))
     except OSError:
         return

@@ -99,6 +99,27 @@ def test_a_damaged_or_stale_file_falls_back_and_is_replaced(folder, damage):
     assert aot.Program(_toy, "test.toy")._prepare(str(folder), *_flat(_toy_args())) is not None
 
 
+def test_folder_keeps_the_recently_used_programs_under_its_limit(folder, monkeypatch):
+    stale = []
+    for i in range(4):  # programs of earlier code versions, never used again
+        path = folder / f"engine.chunk-{i:032d}.jaxexport"
+        path.write_bytes(b"x" * 1000)
+        os.utime(path, (1e9 + i, 1e9 + i))
+        stale.append(path)
+    (folder / "unrelated.txt").write_bytes(b"y" * 5000)  # not a stored program: never deleted
+    aot.Program(_toy, "test.toy")(*_toy_args())
+    (toy,) = folder.glob("test.toy-*.jaxexport")
+    assert all(p.exists() for p in stale)  # under the default limit nothing goes
+    os.utime(toy, (1e9 - 1, 1e9 - 1))  # the oldest of all …
+    assert aot.Program(_toy, "test.toy")(*_toy_args()) and toy.stat().st_mtime > 1e9 + 3  # … until a load uses it
+    deleted = aot.prune(str(folder), max_bytes=toy.stat().st_size + 1500)
+    assert deleted == [str(p) for p in stale[:3]]  # least recently used first, down to the limit
+    assert stale[3].exists() and toy.exists() and (folder / "unrelated.txt").exists()
+    monkeypatch.setattr(aot, "MAX_BYTES", 0)
+    aot.Program(_toy, "test.toy2")({"x": jnp.zeros(3), "m": jnp.eye(2)}, jnp.float32(1.0))  # an export prunes
+    assert [p.name.split("-")[0] for p in folder.glob("*.jaxexport")] == ["test.toy2"]  # all but the new one
+
+
 def _flat(args):
     leaves, tree = jax.tree.flatten(args)
     return leaves, tree, tuple(jax.typeof(x) for x in leaves)
