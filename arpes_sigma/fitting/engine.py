@@ -254,7 +254,8 @@ class Engine:
         #: (state (R,…), problem, settings) -> state after steps_per_call solver steps
         self.run_chunk = Program(jax.jit(jax.vmap(chunk, in_axes=batch)), "engine.chunk", static)
         #: the same, for a stack of B problems: (state (B, R, …), problem (B, …), settings (B, …))
-        self.run_chunk_stacked = jax.jit(jax.vmap(jax.vmap(chunk, in_axes=batch)))
+        self.run_chunk_stacked = Program(jax.jit(jax.vmap(jax.vmap(chunk, in_axes=batch))), "engine.chunk_stacked",
+                                         static)
         #: (params (R,…), pairing (R,), problem, settings) -> FitState with new scales and solver state
         self.fresh = Program(jax.jit(jax.vmap(lambda p, a, prob, st: fresh(p, a, None, prob, st),
                                               in_axes=(0, 0, None, None))), "engine.fresh", static)

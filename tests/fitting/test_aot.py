@@ -13,6 +13,7 @@ import pytest
 
 from arpes_sigma import FitConfig, Fitter
 from arpes_sigma.fitting import aot
+from arpes_sigma.fitting.stack import FitterStack
 from arpes_sigma.synthetic import make_spectrum
 
 #: The small shape of tests/fitting/test_fit.py (its engine is compiled once per process).
@@ -178,4 +179,23 @@ def test_fit_engine_programs_exported_equal_jitted(folder):
     # a new process would load both from disk
     again = aot.Program(f.engine.run_chunk.jitted, "engine.chunk", f.engine.run_chunk.static)
     _equal(again(plain.state, plain.problem, plain.settings), want)
+    assert again.last == "loaded"
+
+
+@pytest.mark.slow
+def test_fit_many_stacked_chunk_exported_equals_jitted(folder):
+    """fit-many's program (two cuts in one stack) from disk, bit for bit, and loaded by the next stack."""
+    cuts = [make_spectrum(eps_k=np.linspace(-0.15, 0.03, 5), energies=np.arange(-0.25, 0.0401, 0.0034), seed=s)[0]
+            for s in (3, 4)]
+    aot.disable()
+    plain = FitterStack([Fitter(da, SMALL) for da in cuts])
+    want = plain.engine.run_chunk_stacked.jitted(plain._state, plain._problem, plain._settings)
+    aot.enable(folder)
+    stack = FitterStack([Fitter(da, SMALL) for da in cuts])
+    stack.run()
+    assert stack.engine.run_chunk_stacked.last in ("exported", "loaded")
+    _equal(stack._state, want)
+    again = aot.Program(stack.engine.run_chunk_stacked.jitted, "engine.chunk_stacked",
+                        stack.engine.run_chunk_stacked.static)
+    _equal(again(plain._state, plain._problem, plain._settings), want)
     assert again.last == "loaded"
