@@ -54,7 +54,7 @@ def observed(
     layout : (c0, stride, h), optional, static
         When ``omega_model`` comes from
         :func:`arpes_sigma.physics.instrument.uniform_layout`, the convolution
-        is a (2h+1)-tap stencil (the fit's fast path); None uses the dense
+        is a banded (2h+1)-weight product (the fit's fast path); None uses the dense
         Gaussian matrix (any grids).
 
     Returns

@@ -26,7 +26,7 @@ from arpes_sigma.physics import (
     sigma_total,
     spectral_function,
 )
-from arpes_sigma.physics.instrument import FWHM_TO_SIGMA
+from arpes_sigma.physics.instrument import FWHM_TO_SIGMA, convolve_uniform, uniform_layout
 
 F32_EPS = float(np.finfo(np.float32).eps)
 F64_EPS = float(np.finfo(np.float64).eps)
@@ -472,3 +472,19 @@ def test_gaussian_matrix_zero_fwhm_is_finite_nearest_neighbour():
     assert np.isfinite(float(grad))
     # tiny but positive FWHM also finite
     assert np.all(np.isfinite(np.asarray(_gm(e_out, grid, 1e-9))))
+
+
+@pytest.mark.parametrize("spacing", [0.0017, 0.005])  # one grid step per measured step, and three
+@pytest.mark.parametrize("fwhm", [0.004, 0.012])
+def test_uniform_convolution_equals_a_direct_gaussian_sum(spacing, fwhm):
+    """The fit's banded convolution against a plain NumPy sum over the whole grid (another code path)."""
+    e_out = np.arange(-0.2, 0.03 + 1e-9, spacing)
+    grid, layout = uniform_layout(e_out, max_fwhm=0.02)
+    rng = np.random.default_rng(4)
+    occupied = rng.random((3, grid.size))
+    got = np.asarray(convolve_uniform(jnp.asarray(occupied), grid[1] - grid[0], fwhm, layout, e_out.size))
+    sigma = fwhm * FWHM_TO_SIGMA
+    w = np.exp(-0.5 * ((e_out[:, None] - grid[None, :]) / sigma) ** 2)
+    want = occupied @ (w / w.sum(axis=1, keepdims=True)).T
+    assert got.shape == (3, e_out.size)
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
