@@ -12,9 +12,10 @@ Cases (``--case`` picks some; default all):
   diagonalisation (also printed: its ground-state energy per site, −0.5286202 in the
   literature); targets |ΔE/E| ≤ 1.5 %, |ΔC/C| ≤ 10 %, under 10 minutes.
 - ``tdvp_exact``: the variational path with exact sums instead of samples
-  (:mod:`arpes_sigma.thermal.tdvp_exact`): Ising ring N = 4 (and, without ``--quick``,
+  (:mod:`arpes_sigma.thermal.tdvp_exact`): Ising ring N = 4 (ancilla along y) at the
+  default Δβ = 0.05, shift 1e-3 and at Δβ = 0.0125, shift 1e-5 (and, without ``--quick``,
   J1–J2 3 × 3 at J2/J1 = 0.5, several minutes) against exact results, T = 2, 1, 0.5:
-  the ansatz's error alone.
+  the ansatz's and integrator's error alone.
 - ``j1j2_6x6``: the same machine on the 6 × 6 torus at T = 2 (no exact reference: 2^36
   states), reported with its cost.
 
@@ -120,12 +121,14 @@ def tdvp_exact(quick):
 
     out = {}
     temps = np.array([0.5, 1.0, 2.0])
-    cases = [("tfim_N=4", TransverseFieldIsing(4, 1.0, 1.0))]
+    ring = TransverseFieldIsing(4, 1.0, 1.0)
+    cases = [("tfim_N=4", ring, {}),
+             ("tfim_N=4_dbeta=0.0125_shift=1e-5", ring, dict(beta_step=0.0125, diag_shift=1e-5))]
     if not quick:
-        cases.append(("j1j2_3x3", J1J2Square(3, 3, 1.0, 0.5)))
-    for name, model in cases:
+        cases.append(("j1j2_3x3", J1J2Square(3, 3, 1.0, 0.5), {}))
+    for name, model, kw in cases:
         t0 = time.perf_counter()
-        r = evolve_exact(model, temps)
+        r = evolve_exact(model, temps, **kw)
         ref = jw_tfim(model, temps) if isinstance(model, TransverseFieldIsing) else ed_j1j2(model, temps)
         out[name] = {"seconds": round(time.perf_counter() - t0, 1), "table": [
             {"T": float(t), "E": float(r["energy"][j]), "E_rel_err": float(r["energy"][j] / ref.energy[j] - 1),

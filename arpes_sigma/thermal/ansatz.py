@@ -17,6 +17,25 @@ stochastic reconfiguration.) Each column a is then e^{−βH/2}|a_x⟩, a produc
 state along ±x evolved in imaginary time; |ψ(σ, a)|² is uniform at β = 0, so
 the Markov chains start from exact samples.
 
+Nodes, and the ancilla along y
+------------------------------
+For a real Hamiltonian with the ancilla along x, every column e^{−βH/2}|a_x⟩
+is real, and its amplitudes change sign as β grows (on the 4-site Ising ring,
+J = h = 1, none up to β = 0.5, 68 sign changes over the 2^8 amplitudes by
+β = 1). A holomorphic log-amplitude cannot follow an amplitude through zero,
+so the projected flow leaves it behind: exact-sum TDVP of that ring is
+1.9 % / 3.3 % too warm in E at T = 1 / 0.5 whatever α (2 or 8). Reading the
+ancilla through e^{iπX/4} instead (``ancilla="y"``),
+
+    ψ(σ, a; 0) = 2^{−N/2} Π_i i^{(1 − σ_i a_i)/2},   ln ψ = −iπ/4 Σ_i σ_i a_i + const,
+
+makes each column e^{−βH/2}(u + iv) with real u, v: an amplitude vanishes only
+where two real functions vanish together, which generically does not happen.
+For an SU(2)-invariant H (the J1–J2 model) it changes nothing: e^{iπX/4} is a
+global rotation that commutes with e^{−βH/2}, and within each magnetisation
+sector it multiplies the column by one phase, so the nodes stay (on 3 × 3 the
+first ones appear between β = 1 and 2).
+
 The network
 -----------
 Visible units σ (system), ancilla units a (traced out: the "deep" layer of the
@@ -51,13 +70,15 @@ import numpy as np
 from ..errors import ConfigError
 from .models import J1J2Square, TransverseFieldIsing
 
-__all__ = ["PurifiedRBM", "translation_table"]
+__all__ = ["PurifiedRBM", "SYMMETRIES", "machine_for", "symmetry_table", "translation_table"]
 
 _CHANNELS = 3  # σ, a, r = σ a
 #: channel pairs of the two-body (Jastrow-like) couplings: σσ, aa, rr, σa, σr, ar
 _PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
 #: spread of the hidden units' starting weights, as a total over the 3N inputs
 _HIDDEN_SCALE = 1.0
+#: groups a hidden feature can be shared over (:func:`machine_for`)
+SYMMETRIES = ("translation", "space", "full")
 
 
 def translation_table(model: TransverseFieldIsing | J1J2Square) -> np.ndarray:
@@ -85,6 +106,85 @@ def translation_table(model: TransverseFieldIsing | J1J2Square) -> np.ndarray:
     raise ConfigError(f"unknown model {type(model).__name__}; use TransverseFieldIsing or J1J2Square")
 
 
+def symmetry_table(
+    model: TransverseFieldIsing | J1J2Square, point_group: bool = True, swap: bool | None = None
+) -> np.ndarray:
+    """Permutations of the hidden layer's inputs x = (σ, a, r) under the symmetries of the purified state.
+
+    The β = 0 state Π_i a_i^{n_i} is invariant under any permutation applied to σ
+    and a together, and H ⊗ 1 under the lattice's space group, so ψ(σ, a; β) is
+    invariant under translations × point group (D4 on an L × L torus, the two
+    axis reflections and the 180° rotation on Lx ≠ Ly, the reflection i → −i on a
+    ring). For the Heisenberg (J1–J2) model, ψ(σ, a; β) = ψ(a, σ; β) as well: with
+    the ancilla read through Hadamard gates ψ = e^{−βH/2} Had^{⊗N} (as 2^N × 2^N
+    matrices [σ, a]), and Had^{⊗N} commutes with Σ S_i·S_j (x ↔ z, y → −y), so the
+    matrix is symmetric. The transverse-field Ising chain has no such swap.
+
+    A hidden feature shared over the G elements of this group gives G hidden units
+    for the parameters of one, and keeps ln ψ exactly invariant.
+
+    Parameters
+    ----------
+    model : TransverseFieldIsing (periodic) or J1J2Square
+    point_group : bool
+        Include the point group (else translations only).
+    swap : bool, optional
+        Include σ ↔ a; default: True for J1J2Square, False for the Ising chain.
+
+    Returns
+    -------
+    numpy.ndarray
+        int32, shape (G, 3N); row g lists, for each entry k of the flattened
+        x = (σ, a, r), the entry of x that g moves to position k (row 0 is the identity).
+    """
+    n = model.n_sites
+    if swap is None:
+        swap = isinstance(model, J1J2Square)
+    if swap and not isinstance(model, J1J2Square):
+        raise ConfigError("the σ ↔ a swap is a symmetry of the Heisenberg (J1–J2) purified state only; use swap=False")
+    trans = translation_table(model)
+    if isinstance(model, J1J2Square):
+        lx, ly = model.lx, model.ly
+        ops = [lambda x, y: (x, y)]
+        if point_group:
+            ops += [lambda x, y: (-x, y), lambda x, y: (x, -y), lambda x, y: (-x, -y)]
+            if lx == ly:
+                ops += [lambda x, y: (y, x), lambda x, y: (-y, x), lambda x, y: (y, -x), lambda x, y: (-y, -x)]
+        point = [np.array([(u % lx) + lx * (v % ly) for y in range(ly) for x in range(lx) for u, v in [op(x, y)]])
+                 for op in ops]
+    else:
+        point = [np.arange(n)] + ([(-np.arange(n)) % n] if point_group else [])
+    sites = np.unique(np.array([p[t] for p in point for t in trans]), axis=0)
+    ident = np.arange(n)
+    sites = np.concatenate([ident[None], sites[~np.all(sites == ident, axis=1)]])
+    blocks = [(0, 1, 2)] + ([(1, 0, 2)] if swap else [])
+    rows = [np.concatenate([c * n + p for c in chans]) for chans in blocks for p in sites]
+    return np.array(rows, dtype=np.int32)
+
+
+def machine_for(model: TransverseFieldIsing | J1J2Square, features: int, symmetry: str = "translation") -> PurifiedRBM:
+    """The purified machine of ``model`` with its hidden features shared over a symmetry group.
+
+    Parameters
+    ----------
+    model : TransverseFieldIsing (periodic) or J1J2Square
+    features : int
+        Feature maps α.
+    symmetry : {"translation", "space", "full"}
+        Translations (α·N hidden units), the space group (translations × point
+        group), or the space group × σ ↔ a where that is a symmetry (J1–J2; for the
+        Ising chain "full" is the space group). See :func:`symmetry_table`.
+    """
+    if symmetry not in SYMMETRIES:
+        raise ConfigError(f"symmetry must be one of {', '.join(SYMMETRIES)}, got {symmetry!r}")
+    perms = translation_table(model)
+    ancilla = "y" if isinstance(model, TransverseFieldIsing) else "x"
+    if symmetry == "translation":
+        return PurifiedRBM(perms, features, ancilla=ancilla)
+    swap = symmetry == "full" and isinstance(model, J1J2Square)
+    return PurifiedRBM(perms, features, symmetry_table(model, point_group=True, swap=swap), ancilla)
+
+
 @dataclasses.dataclass(frozen=True)
 class PurifiedRBM:
     """Translation-symmetric purified Boltzmann machine (static structure; weights live in a pytree).
@@ -92,17 +192,35 @@ class PurifiedRBM:
     Parameters
     ----------
     perms : numpy.ndarray
-        int32, shape (N, N), from :func:`translation_table`.
+        int32, shape (N, N), from :func:`translation_table` (shares the two-body couplings).
     features : int
-        Hidden-unit feature maps α (α·N hidden units).
+        Hidden-unit feature maps α (α·G hidden units).
+    hidden_perms : numpy.ndarray, optional
+        int32, shape (G, 3N), from :func:`symmetry_table`: the group each feature is
+        shared over. Default: the translations of ``perms`` (G = N).
+    ancilla : {"x", "y"}
+        Gate on each ancilla of the β = 0 Bell pairs: Hadamard ("x") or e^{iπX/4} ("y").
     """
 
     perms: np.ndarray
     features: int = 2
+    hidden_perms: np.ndarray | None = None
+    ancilla: str = "x"
 
     def __post_init__(self):
         if not isinstance(self.features, int) or isinstance(self.features, bool) or self.features < 0:
             raise ConfigError(f"features must be an integer >= 0, got {self.features!r}; e.g. 2")
+        if self.ancilla not in ("x", "y"):
+            raise ConfigError(f"ancilla must be 'x' or 'y', got {self.ancilla!r}")
+        if self.hidden_perms is None:
+            n = self.perms.shape[1]
+            table = np.concatenate([c * n + self.perms for c in range(_CHANNELS)], axis=1).astype(np.int32)
+            object.__setattr__(self, "hidden_perms", table)
+
+    @property
+    def group_size(self) -> int:
+        """Hidden units per feature G (the symmetry group's order)."""
+        return int(self.hidden_perms.shape[0])
 
     @property
     def n_sites(self) -> int:
@@ -126,11 +244,12 @@ class PurifiedRBM:
         """
         n, f = self.n_sites, self.features
         pairs = np.zeros((len(_PAIRS), n), dtype=np.complex128)
-        pairs[_PAIRS.index((0, 1)), 0] = 1j * math.pi / 4
+        y = self.ancilla == "y"
+        pairs[_PAIRS.index((0, 1)), 0] = (-1j if y else 1j) * math.pi / 4
         rng = np.random.default_rng(seed)
         w = rng.normal(scale=_HIDDEN_SCALE / math.sqrt(_CHANNELS * n), size=(f, _CHANNELS, n))
         return {
-            "bias": jnp.asarray(np.full(2, -1j * math.pi / 4)),
+            "bias": jnp.asarray(np.full(2, 0.0 if y else -1j * math.pi / 4, dtype=np.complex128)),
             "pairs": jnp.asarray(pairs),
             "hidden_power": jnp.zeros(f, dtype=jnp.complex128),
             "hidden_bias": jnp.asarray(rng.normal(scale=0.5, size=f).astype(np.complex128)),
@@ -145,7 +264,7 @@ class PurifiedRBM:
         pair : jax.Array
             Shape (3N, 3N): ln ψ ∋ xᵀ P x over x = (σ, a, r) for the two-body terms.
         hidden : jax.Array
-            Shape (αN, 3N): θ = hidden @ x + c of the α·N hidden units.
+            Shape (αG, 3N): θ = hidden @ x + c of the α·G hidden units.
         """
         n = self.n_sites
         perms = jnp.asarray(self.perms)
@@ -153,8 +272,9 @@ class PurifiedRBM:
         pair = jnp.zeros((_CHANNELS, n, _CHANNELS, n), dtype=params["pairs"].dtype)
         for p, (c, d) in enumerate(_PAIRS):
             pair = pair.at[c, :, d, :].add(jnp.einsum("t,tij->ij", params["pairs"][p], onehot))
-        w = params["hidden"]  # (α, 3, N): weight to channel c at site t(i) for unit (f, t)
-        hidden = jnp.einsum("fci,tij->ftcj", w, onehot).reshape(self.features * n, _CHANNELS * n)
+        w = params["hidden"].reshape(self.features, _CHANNELS * n)  # weight to entry g(k) of x for unit (f, g)
+        moved = jax.nn.one_hot(jnp.asarray(self.hidden_perms), _CHANNELS * n, dtype=w.dtype)  # (G, 3N, 3N)
+        hidden = jnp.einsum("fk,gkl->fgl", w, moved).reshape(self.features * self.group_size, _CHANNELS * n)
         return pair.reshape(_CHANNELS * n, _CHANNELS * n), hidden
 
     def log_amplitude(self, params: dict[str, jax.Array], sigma: jax.Array, anc: jax.Array) -> jax.Array:
@@ -179,14 +299,14 @@ class PurifiedRBM:
     ) -> jax.Array:
         """:meth:`log_amplitude` with the expanded couplings of :meth:`dense_weights` given."""
         pair, hidden = dense
-        x = jnp.concatenate([sigma, anc, sigma * anc], axis=1).astype(pair.dtype)  # (B, 3N)
+        x = jnp.concatenate([sigma, anc, sigma * anc], axis=1).astype(pair.real.dtype)  # (B, 3N), real ±1
         n = self.n_sites
         out = params["bias"][0] * jnp.sum(x[:, :n], axis=1) + params["bias"][1] * jnp.sum(x[:, n : 2 * n], axis=1)
-        out = out + jnp.sum((x @ pair) * x, axis=1)
+        out = out + jnp.sum(_real_matmul(x, pair) * x, axis=1)
         if self.features:
-            c = jnp.repeat(params["hidden_bias"], n)
-            units = _log_cosh(x @ hidden.T + c[None]) - _log_cosh(c)[None]
-            out = out + units.reshape(-1, self.features, n).sum(axis=2) @ params["hidden_power"]
+            c = jnp.repeat(params["hidden_bias"], self.group_size)
+            units = _log_cosh(_real_matmul(x, hidden.T) + c[None]) - _log_cosh(c)[None]
+            out = out + units.reshape(-1, self.features, self.group_size).sum(axis=2) @ params["hidden_power"]
         return out
 
 
@@ -199,9 +319,10 @@ class PurifiedRBM:
             ``(x (B, 3N), gx (B, 3N), theta (B, αN), log_psi (B,))``.
         """
         pair, hidden = dense
-        x = jnp.concatenate([sigma, anc, sigma * anc], axis=1).astype(pair.dtype)
-        theta = x @ hidden.T + jnp.repeat(params["hidden_bias"], self.n_sites)[None]
-        return x, x @ (pair + pair.T), theta, self.log_amplitude_dense(params, dense, sigma, anc)
+        xr = jnp.concatenate([sigma, anc, sigma * anc], axis=1).astype(pair.real.dtype)
+        theta = _real_matmul(xr, hidden.T) + jnp.repeat(params["hidden_bias"], self.group_size)[None]
+        gx = _real_matmul(xr, pair + pair.T)
+        return xr.astype(pair.dtype), gx, theta, self.log_amplitude_dense(params, dense, sigma, anc)
 
     def flip_log_ratio(
         self, params: dict[str, jax.Array], dense: tuple, state: tuple, idx: jax.Array, mask: jax.Array
@@ -209,7 +330,7 @@ class PurifiedRBM:
         """Change ln ψ(x') − ln ψ(x) when the entries ``idx`` of x = (σ, a, r) change sign.
 
         Flipping σ_k flips entries k and 2N + k; flipping a_k flips N + k and 2N + k.
-        Cost O(α N) per move instead of O(α N²) for a full evaluation.
+        Cost O(α G) per move instead of O(α G N) for a full evaluation.
 
         Parameters
         ----------
@@ -227,7 +348,7 @@ class PurifiedRBM:
         delta : jax.Array
             Complex, shape (B, K).
         theta_new : jax.Array
-            Shape (B, K, αN), the hidden-unit inputs after each move.
+            Shape (B, K, αG), the hidden-unit inputs after each move.
         """
         pair, hidden = dense
         x, gx, theta, _ = state
@@ -253,7 +374,7 @@ class PurifiedRBM:
         theta_new = theta[:, None, :] - 2.0 * dtheta
         if self.features:
             units = _log_cosh(theta_new) - _log_cosh(theta)[:, None, :]
-            lam = jnp.repeat(params["hidden_power"], n)
+            lam = jnp.repeat(params["hidden_power"], self.group_size)
             delta = delta + units @ lam
         return delta, theta_new
 
@@ -282,13 +403,28 @@ class PurifiedRBM:
             "pairs": jnp.einsum("bpn,bptn->bpt", x[:, first], moved[:, second]),
         }
         c = params["hidden_bias"]
-        theta = jnp.einsum("bctn,fcn->bft", moved, params["hidden"]) + c[None, :, None]
+        b, n = x.shape[0], self.n_sites
+        # real ±1 inputs gathered per group element; complex products split into real ones (much faster on CPU)
+        xg = x.real.reshape(b, _CHANNELS * n)[:, jnp.asarray(self.hidden_perms)]  # (B, G, 3N)
+        w = params["hidden"].reshape(self.features, _CHANNELS * n)
+        theta = _real_einsum("bgk,fk->bfg", xg, w) + c[None, :, None]
         lam = params["hidden_power"][None, :]
         tanh = jnp.tanh(theta)
         out["hidden_power"] = jnp.sum(_log_cosh(theta) - _log_cosh(c)[None, :, None], axis=2)
         out["hidden_bias"] = lam * jnp.sum(tanh - jnp.tanh(c)[None, :, None], axis=2)
-        out["hidden"] = lam[:, :, None, None] * jnp.einsum("bft,bctn->bfcn", tanh, moved)
+        grad_w = _real_einsum("bgk,bfg->bfk", xg, tanh)
+        out["hidden"] = (lam[:, :, None] * grad_w).reshape(b, *params["hidden"].shape)
         return out
+
+
+def _real_matmul(x: jax.Array, m: jax.Array) -> jax.Array:
+    """Product x @ m of real x and complex m as two real products (XLA's complex dot is slow on CPU)."""
+    return jax.lax.complex(x @ m.real, x @ m.imag)
+
+
+def _real_einsum(spec: str, x: jax.Array, m: jax.Array) -> jax.Array:
+    """``einsum(spec, x, m)`` for real x and complex m as two real contractions."""
+    return jax.lax.complex(jnp.einsum(spec, x, m.real), jnp.einsum(spec, x, m.imag))
 
 
 def _log_cosh(z: jax.Array) -> jax.Array:

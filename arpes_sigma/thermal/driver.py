@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ConfigError
+from .ansatz import SYMMETRIES
 from .contraction import MAX_EXACT_SITES, exact_thermal
 from .models import J1J2Square, TransverseFieldIsing
 
@@ -54,7 +55,11 @@ class ThermalConfig:
     burn_in : int or None
         ``sample``: discarded sweeps per chain (default sweeps // 4).
     features : int
-        ``variational``: hidden-unit feature maps α (α·N hidden units).
+        ``variational``: hidden-unit feature maps α (α·G hidden units, G the order of ``symmetry``).
+    symmetry : {"translation", "space", "full"}
+        ``variational``: the group each hidden feature is shared over
+        (:func:`~.ansatz.machine_for`): translations (G = N), the space group, or the
+        space group × σ ↔ a (J1–J2 only; the Ising chain gets the space group).
     beta_step : float
         ``variational``: step Δβ of the imaginary-time integration.
     samples : int
@@ -73,6 +78,7 @@ class ThermalConfig:
     chains: int = 32
     burn_in: int | None = None
     features: int = 2
+    symmetry: str = "translation"
     beta_step: float = 0.05
     samples: int = 2048
     measure_sweeps: int = 64
@@ -94,6 +100,7 @@ class ThermalConfig:
             ("diag_shift", _is_real(self.diag_shift) and 0 <= self.diag_shift < 1, "in [0, 1), e.g. 1e-3"),
             ("seed", _is_int(self.seed) and self.seed >= 0, "an integer >= 0"),
         ]
+        checks.append(("symmetry", self.symmetry in SYMMETRIES, "one of " + ", ".join(SYMMETRIES)))
         for name, ok, hint in checks:
             if not ok:
                 raise ConfigError(f"{name} must be {hint}; got {getattr(self, name)!r}")

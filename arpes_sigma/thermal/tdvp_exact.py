@@ -19,7 +19,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from ..errors import ConfigError
-from .ansatz import PurifiedRBM, translation_table
+from .ansatz import machine_for
 from .models import J1J2Square, TransverseFieldIsing, spin_configurations
 from .propagation import log_amplitude_grads, sr_solve
 
@@ -37,7 +37,9 @@ def evolve_exact(
     diag_shift: float = 1e-3,
     rcond: float = 1e-8,
     seed: int = 0,
-    n_chunks: int = 8,
+    n_chunks: int | None = None,
+    symmetry: str = "translation",
+    progress=None,
 ) -> dict[str, np.ndarray]:
     """Exact-sum TDVP of the purified machine to each temperature (hot to cold).
 
@@ -47,8 +49,13 @@ def evolve_exact(
     temperatures : array_like, shape (T,)
     features, beta_step, diag_shift, rcond, seed
         As in :class:`~.driver.ThermalConfig` and :data:`.variational.RCOND`.
-    n_chunks : int
-        S and F are accumulated over this many slices of the configurations (memory).
+    n_chunks : int, optional
+        S and F are accumulated over this many slices of the configurations (memory);
+        default: enough for ≤ 2^22 moved inputs per slice.
+    symmetry : str
+        Group the hidden features are shared over (:func:`~.ansatz.machine_for`).
+    progress : callable, optional
+        ``progress(steps_done)`` after each integration step.
 
     Returns
     -------
@@ -65,7 +72,9 @@ def evolve_exact(
     out = {"energy": np.zeros(t.size), "specific_heat": np.zeros(t.size), "n_steps": np.zeros(t.size, dtype=int)}
     dim = 2**n
     with jax.enable_x64(True):
-        machine = PurifiedRBM(translation_table(model), features)
+        machine = machine_for(model, features, symmetry)
+        if n_chunks is None:
+            n_chunks = max(8, 2 ** math.ceil(math.log2(max(1, 4**n * machine.group_size * 3 * n / 2**22))))
         flat, unravel = ravel_pytree(machine.init_params(seed))
         conf = jnp.asarray(spin_configurations(n).astype(np.float64))
         sig = jnp.repeat(conf, dim, axis=0)  # row σ·2^N + a
@@ -113,6 +122,8 @@ def evolve_exact(
                 d2 = flow(flat + h * d1)[0]
                 flat = flat + 0.5 * h * (d1 + d2)
                 done += 1
+                if progress is not None:
+                    progress(done)
             beta = target
             _, e, h2 = flow(flat)
             out["energy"][pos] = e / n

@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from .ansatz import PurifiedRBM, translation_table
+from .ansatz import machine_for
 from .models import J1J2Square, TransverseFieldIsing
 from .observables import energy_and_heat
 from .propagation import local_energy, sr_flow
@@ -51,7 +51,7 @@ def evolve(
     model : TransverseFieldIsing (periodic) or J1J2Square
     temperatures : numpy.ndarray, shape (T,)
     config : ThermalConfig
-        Uses ``features``, ``beta_step``, ``samples``, ``chains``,
+        Uses ``features``, ``symmetry``, ``beta_step``, ``samples``, ``chains``,
         ``measure_sweeps``, ``diag_shift`` and ``seed``.
     progress : callable, optional
         ``progress(done, total)`` after each integration step.
@@ -76,7 +76,7 @@ def evolve(
     out["n_steps"] = np.zeros(t.size, dtype=int)
     out["seconds_per_temperature"] = np.zeros(t.size)
     with jax.enable_x64(True):
-        machine = PurifiedRBM(translation_table(model), config.features)
+        machine = machine_for(model, config.features, config.symmetry)
         terms = model.local_terms()
         flat, unravel = ravel_pytree(machine.init_params(config.seed))
 
@@ -132,5 +132,6 @@ def evolve(
             out["n_steps"][pos] = done
             out["seconds_per_temperature"][pos] = time.perf_counter() - t0
         out["params"] = {k: np.asarray(v) for k, v in unravel(flat).items()}
-    out["units"] = {"visible": n, "ancilla": n, "hidden": config.features * n, "parameters": int(flat.size)}
+    out["units"] = {"visible": n, "ancilla": n, "hidden": config.features * machine.group_size,
+                    "parameters": int(flat.size)}
     return out
