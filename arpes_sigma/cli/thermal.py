@@ -72,6 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--features", default=None, help="hidden-unit feature maps alpha (variational); default 2")
     p.add_argument("--beta-step", default=None, help="integration step in beta (variational); default 0.05")
     p.add_argument("--samples", default=None, help="samples per SR stage, a multiple of --chains (variational)")
+    p.add_argument("--symmetry", default=None,
+                   help="group the hidden features are shared over (variational): translation (default), space "
+                        "(translations and the point group) or full (space group and the spin-ancilla swap, j1j2)")
     p.add_argument("--open", action="store_true", help="open instead of periodic chain (tfim)")
     p.add_argument("--seed", default="0", help="random seed of the Markov chains; default 0")
     p.add_argument("--overwrite", action="store_true", help="replace RESULT.nc if it exists")
@@ -128,6 +131,7 @@ _OPTIONS = {
     "features": ("features", "int", 0, ("variational",)),
     "beta_step": ("beta_step", "float", None, ("variational",)),
     "samples": ("samples", "int", 64, ("variational",)),
+    "symmetry": ("symmetry", "name", None, ("variational",)),
 }
 
 
@@ -176,7 +180,12 @@ def build_config(args: argparse.Namespace) -> tuple:
         flag = "--" + option.replace("_", "-")
         if method != "auto" and method not in applies:
             raise ConfigError(f"{flag} applies to --method {' or '.join(applies)}; drop it for --method {method}")
-        kwargs[field] = _float(option.replace("_", "-"), text) if kind == "float" else _int(option, text, minimum)
+        if kind == "name":  # checked against the allowed names by ThermalConfig
+            kwargs[field] = str(text).strip().lower()
+        elif kind == "float":
+            kwargs[field] = _float(option.replace("_", "-"), text)
+        else:
+            kwargs[field] = _int(option, text, minimum)
     if method == "variational" and "samples" not in kwargs:
         kwargs["samples"] = 8 * kwargs["chains"]
     config = ThermalConfig(**kwargs)

@@ -83,6 +83,20 @@ def test_variational_run_on_a_3x3_torus(tmp_path):
         assert cfg["samples"] == 128 and cfg["chains"] == 32 and cfg["features"] == 1
 
 
+@pytest.mark.parametrize("given,expected", [(None, "translation"), ("Space", "space"), ("full", "full")])
+def test_symmetry_option_reaches_the_variational_machine(tmp_path, given, expected):
+    from arpes_sigma.cli.thermal import build_config
+    from arpes_sigma.thermal.ansatz import machine_for
+
+    argv = ["thermal", "--model", "j1j2", "--sites", "16", "--j2", "0.5", "--temperatures", "1", "--method",
+            "variational", "--out", str(tmp_path / "v.nc")] + ([] if given is None else ["--symmetry", given])
+    model, _, config, _ = build_config(_parse(argv))
+    assert config.symmetry == expected
+    # the group each hidden feature is shared over: 16 translations, x 8 point-group elements, x 2 (σ <-> a swap)
+    order = {"translation": 16, "space": 128, "full": 256}[expected]
+    assert machine_for(model, config.features, config.symmetry).group_size == order
+
+
 def test_j1j2_small_cluster(tmp_path, capsys):
     out = tmp_path / "j1j2.nc"
     _run(
@@ -121,6 +135,10 @@ BAD = [
       "--open"], "periodic"),
     (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "1", "--method", "variational",
       "--chains", "64", "--samples", "100"], "multiple"),
+    (["--model", "j1j2", "--sites", "9", "--method", "variational", "--symmetry", "mirror", "--temperatures", "1"],
+     "symmetry must be one of translation, space, full"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "1", "--method", "sample",
+      "--symmetry", "space"], "--symmetry applies to --method variational"),
     (["--model", "j1j2", "--sites", "12", "--temperatures", "1"], "L\\*L"),
     (["--model", "j1j2", "--sites", "4", "--temperatures", "1"], "L >= 3"),
     (["--model", "j1j2", "--sites", "16", "--method", "exact", "--temperatures", "1"], "at most 12"),
