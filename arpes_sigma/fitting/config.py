@@ -32,7 +32,7 @@ __all__ = ["AMPLITUDE_CHOICES", "BACKGROUND_CHOICES", "BAND_CHOICES", "LARGEST_R
            "PRIOR_NAMES", "FitConfig"]
 
 #: The extrinsic-background models (``FitConfig.background``).
-BACKGROUND_CHOICES = ("constant", "shirley")
+BACKGROUND_CHOICES = ("constant", "shirley", "edge")
 
 #: How the per-EDC amplitude a_k (matrix element × k-independent factors) is fitted (``FitConfig.amplitude``).
 AMPLITUDE_CHOICES = ("free", "smooth")
@@ -99,15 +99,18 @@ class FitConfig:
     baselines : bool
         With :func:`arpes_sigma.fit_with_baselines` (the CLI, fit-many), also
         fit the Norman baseline (:mod:`arpes_sigma.fitting.baselines`).
-    background : {"constant", "shirley"}
+    background : {"constant", "shirley", "edge"}
         The extrinsic background added to each EDC, its coefficients fitted in
         closed form with the amplitude a_k: ``"constant"`` is b_k;
         ``"shirley"`` is b_k + c_k S_k(ω) with S_k the Shirley integral of the
         measured EDC (Shirley, Phys. Rev. B 5, 4709 (1972);
         :func:`arpes_sigma.fitting.problem.shirley_integral`) — an
         energy-dependent background from inelastic scattering, as raw
-        spectra carry. Each background function costs one degree of freedom
-        per EDC.
+        spectra carry; ``"edge"`` is b_k + f̃(ω)(c_k + d_k|ω|/W), a background
+        rising linearly with binding energy and cut by the resolution-broadened
+        Fermi edge f̃ at the data's temperature and resolution
+        (:func:`arpes_sigma.fitting.problem.background_basis`). Each background
+        function costs one degree of freedom per EDC.
     band : {"auto", "fixed", "learn"}
         The bare band ε_k: ``"fixed"`` takes the data's ``eps_k`` as it is;
         ``"learn"`` fits ε_k = ε_guess(k) + δ(k) jointly with the self-energy,

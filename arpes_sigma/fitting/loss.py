@@ -315,11 +315,11 @@ def model_curves(
 def data_fit(curves: jax.Array, problem: Problem, settings: Settings) -> DataFit:
     """Residuals and χ² over the window of model ``curves`` (K, E); a_k and the background solved in closed form."""
     mask = settings.mask
+    basis = problem.background * settings.background_rows[None, :, None]
     if problem.amplitude is None:
-        fitted = projected_fit(curves, problem.intensity, mask, problem.noise, problem.background)
+        fitted = projected_fit(curves, problem.intensity, mask, problem.noise, basis)
     else:
-        fitted = projected_fit_smooth(curves, problem.intensity, mask, problem.noise, problem.background,
-                                      problem.amplitude)
+        fitted = projected_fit_smooth(curves, problem.intensity, mask, problem.noise, basis, problem.amplitude)
     r = (problem.intensity - fitted) / problem.noise * mask[None, :]
     return DataFit(r, jnp.sum(r * r), fitted)
 

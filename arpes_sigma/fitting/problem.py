@@ -11,11 +11,13 @@ The noise is one standard deviation per data point, σ(k, ω), shape (K, E)
 whatever its source (a single level is broadcast), so a fit with a measured
 per-point noise and one with a single level compile to the same program. The
 extrinsic background of every EDC is a linear combination of fixed basis
-functions (:func:`background_basis`): a constant, and with
+functions (:func:`background_basis`): a constant; with
 ``FitConfig.background = "shirley"`` also the Shirley integral of the measured
-EDC (Shirley, Phys. Rev. B 5, 4709 (1972)). The basis always has two rows (the
-second ≡ 0 for a constant background, whose coefficient the closed-form solve
-then sets to 0), so both background models run the same compiled program.
+EDC (Shirley, Phys. Rev. B 5, 4709 (1972)); with ``"edge"`` a linear ramp in
+binding energy cut by the resolution-broadened Fermi edge
+(:func:`broadened_edge`). The basis always has three rows (unused ones ≡ 0,
+whose coefficients the closed-form solve then sets to 0), so every background
+model runs the same compiled program.
 """
 
 from __future__ import annotations
@@ -32,17 +34,18 @@ from ..errors import ArpesDataError, ConfigError
 from ..io.contract import validate
 from ..io.noise import estimate_noise
 from ..model import legendre_quadratic
-from ..physics.instrument import model_grid, uniform_layout
+from ..physics.instrument import FWHM_TO_SIGMA, K_B, model_grid, uniform_layout
 from .config import AMPLITUDE_CHOICES, MAX_RESOLUTION_FACTOR, FitConfig
 
 __all__ = ["BACKGROUNDS", "GUESS_SOURCES", "N_BASIS", "Problem", "ProblemInfo", "Settings", "amplitude_basis",
-           "background_basis", "build_problem", "eps_is_guess", "learns_band", "make_settings", "noise_of",
-           "scaled_momentum", "shirley_integral", "window_mask"]
+           "background_basis", "broadened_edge", "build_problem", "eps_is_guess", "learns_band", "make_settings",
+           "noise_of", "orthonormal_rows", "scaled_momentum", "shirley_integral", "window_mask"]
 
 #: Extrinsic-background models (``FitConfig.background``) and their basis functions per EDC.
-BACKGROUNDS = {"constant": ("constant",), "shirley": ("constant", "shirley")}
+BACKGROUNDS = {"constant": ("constant",), "shirley": ("constant", "shirley"),
+               "edge": ("constant", "edge", "edge_slope")}
 #: Rows of every problem's background basis (unused rows are ≡ 0): one compiled program for every model.
-N_BASIS = 2
+N_BASIS = 3
 
 
 @functools.partial(jax.tree_util.register_dataclass,
@@ -131,6 +134,9 @@ class Settings(NamedTuple):
 
     ``band`` is the switch q of :func:`arpes_sigma.model.band_correction`: 1 learns
     the bare-band correction, 0 keeps the given ε_k (:func:`learns_band`).
+    ``background_rows`` (N_BASIS,) switches each row of the problem's
+    background basis on (1) or off (0); the Fitter starts an energy-dependent
+    background with its constant row alone (:func:`make_settings`).
     """
 
     mask: jax.Array
@@ -143,6 +149,7 @@ class Settings(NamedTuple):
     temperature: jax.Array
     resolution: jax.Array
     band: jax.Array
+    background_rows: jax.Array
 
 
 #: Values of the data's ``eps_k_source`` attr that mark ε_k as a guess (``FitConfig.band = "auto"`` learns it).
@@ -273,20 +280,90 @@ def shirley_integral(omega: np.ndarray, intensity: np.ndarray, mask: np.ndarray 
     return s / ref[:, None]
 
 
+def broadened_edge(omega: np.ndarray, temperature: float, resolution: float) -> np.ndarray:
+    """The Fermi–Dirac function at ``temperature`` (K) convolved with a Gaussian of FWHM ``resolution`` (eV).
+
+    f̃(ω) = ∫ f(ω − u) g(u) du = ∫ (−f′(x)) Φ((x − ω)/σ) dx (by parts; Φ the
+    Gaussian CDF). Evaluated in NumPy on the measured energies ω (eV): the
+    basis of the background is fixed data of the problem, built once per cut.
+    The narrower of the two kernels is sampled (spacing 1/20 of its width) and
+    the other function evaluated exactly, so the sum is accurate for any ratio
+    kT/σ; T = 0 is the closed form ½ erfc(ω/√2σ) and σ = 0 the Fermi function.
+    Values in [0, 1].
+    """
+    from scipy.special import expit, ndtr  # scipy is a dependency of JAX; imported only when a cut is built
+
+    e = np.asarray(omega, dtype=float)
+    sigma = max(float(resolution), 0.0) * FWHM_TO_SIGMA
+    kt = K_B * max(float(temperature), 0.0)
+    if sigma == 0:
+        return expit(-e / kt) if kt > 0 else (e < 0) + 0.5 * (e == 0)
+    if kt == 0:
+        return ndtr(-e / sigma)
+    if kt < sigma:  # sample the thermal kernel −f′(x) = 1/(4kT cosh²(x/2kT)); Φ exact
+        x = np.arange(-30.0, 30.0 + 1e-9, 0.05) * kt
+        w = 0.25 / np.cosh(0.5 * x / kt) ** 2
+        return ndtr((x[None, :] - e[:, None]) / sigma) @ (w / w.sum())
+    u = np.arange(-8.0, 8.0 + 1e-9, 0.05) * sigma  # sample the Gaussian; the Fermi function exact
+    w = np.exp(-0.5 * (u / sigma) ** 2)
+    return expit(-(e[:, None] - u[None, :]) / kt) @ (w / w.sum())
+
+
 def background_basis(omega: np.ndarray, intensity: np.ndarray, kind: str = "constant",
-                     mask: np.ndarray | None = None) -> np.ndarray:
+                     mask: np.ndarray | None = None, temperature: float = 0.0,
+                     resolution: float = 0.0) -> np.ndarray:
     """The extrinsic-background basis functions of each EDC, shape (K, N_BASIS, E); unused rows are ≡ 0.
 
-    ``"constant"``: b_k (one function). ``"shirley"``: b_k + c_k S_k(ω) with
-    S_k the :func:`shirley_integral` of the measured EDC (two functions).
+    ``"constant"``: b_k (one function: dark counts, flat across E_F).
+    ``"shirley"``: b_k + c_k S_k(ω) with S_k the :func:`shirley_integral` of
+    the measured EDC (two functions). ``"edge"``: b_k + c_k f̃(ω) + d_k f̃(ω)·(−ω)/W
+    (three functions): dark counts plus inelastic electrons whose number rises
+    linearly with binding energy and, being photoelectrons too, is cut by the
+    Fermi edge; f̃ is :func:`broadened_edge` at the data's ``temperature`` (K)
+    and ``resolution`` (FWHM, eV), W the largest |ω| in the window (eV), so
+    both rows are of order one. This is the low-order smooth term EDC fits of
+    cuprates commonly carry (e.g. a step-edge background under the
+    quasiparticle peak); unlike the Shirley integral it does not follow the
+    peak's own shape.
     """
     x = np.atleast_2d(np.asarray(intensity, dtype=float))
-    parts = {"constant": lambda: np.ones_like(x), "shirley": lambda: shirley_integral(omega, x, mask)}
+    e = np.asarray(omega, dtype=float)
+    inside = e[np.asarray(mask) > 0] if mask is not None and np.any(np.asarray(mask) > 0) else e
+    span = max(float(np.max(np.abs(inside))), 1e-3)
+    edge = lambda: np.broadcast_to(broadened_edge(e, temperature, resolution), x.shape).copy()  # noqa: E731
+    parts = {"constant": lambda: np.ones_like(x), "shirley": lambda: shirley_integral(omega, x, mask),
+             "edge": edge, "edge_slope": lambda: edge() * (-e / span)[None, :]}
     if kind not in BACKGROUNDS:
         raise ConfigError(f"background={kind!r} is unknown; use one of {sorted(BACKGROUNDS)}")
     rows = [parts[name]() for name in BACKGROUNDS[kind]]
     rows += [np.zeros_like(x)] * (N_BASIS - len(rows))
     return np.stack(rows, axis=1)
+
+
+def orthonormal_rows(basis: np.ndarray, weight: np.ndarray, rtol: float = 1e-7) -> np.ndarray:
+    """Each EDC's background functions replaced by an orthonormal basis of their span (float64), shape kept.
+
+    The fit solves the background coefficients in float32 through normal
+    equations (:func:`arpes_sigma.fitting.loss.solve_nuisance`); functions that
+    are nearly collinear over the window (the Shirley integral's far tail and
+    a linear ramp, say) would make that Gram matrix singular to float32. Their
+    span — all the fit uses — is kept exactly: per EDC an SVD of the weighted
+    rows, directions with singular value below ``rtol`` × the largest dropped
+    (their rows set to 0), the rest orthonormal under ``weight``.
+
+    Parameters
+    ----------
+    basis : (K, B, E) array
+    weight : (K, E) array, ≥ 0 — the window mask over σ²
+    """
+    b = np.asarray(basis, dtype=float)
+    out = np.zeros_like(b)
+    root = np.sqrt(np.asarray(weight, dtype=float))
+    for k in range(b.shape[0]):
+        u, sv, _ = np.linalg.svd(b[k] * root[k][None, :], full_matrices=False)
+        keep = sv > rtol * (sv[0] if sv.size and sv[0] > 0 else np.inf)
+        out[k, : int(keep.sum())] = (u[:, keep].T @ b[k]) / sv[keep][:, None]
+    return out
 
 
 def amplitude_basis(k_scaled: np.ndarray, kind: str = "free") -> np.ndarray | None:
@@ -342,6 +419,7 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
     kcoord = np.asarray(da["k"].values) if "k" in da.coords else np.arange(da.sizes["k"])
     k_scaled = scaled_momentum(kcoord)
     amp = amplitude_basis(k_scaled, config.amplitude)
+    mask = window_mask(omega, config.window)
     problem = Problem(
         omega=jnp.asarray(omega),
         grid=jnp.asarray(grid),
@@ -349,8 +427,9 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
         k_scaled=jnp.asarray(k_scaled),
         intensity=jnp.asarray(intensity),
         noise=jnp.asarray(noise),
-        background=jnp.asarray(background_basis(omega, intensity, config.background,
-                                                window_mask(omega, config.window))),
+        background=jnp.asarray(orthonormal_rows(
+            background_basis(omega, intensity, config.background, mask, float(da.attrs["sample_temp"]), resolution),
+            mask[None, :] / noise**2)),
         amplitude=None if amp is None else jnp.asarray(amp),
         layout=layout,
     )
@@ -368,8 +447,13 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
     return problem, info
 
 
-def make_settings(config: FitConfig, problem: Problem, info: ProblemInfo) -> Settings:
-    """The traced :class:`Settings` of ``config`` for ``problem`` (strongly typed float32 scalars)."""
+def make_settings(config: FitConfig, problem: Problem, info: ProblemInfo, *, released: bool = True) -> Settings:
+    """The traced :class:`Settings` of ``config`` for ``problem`` (strongly typed float32 scalars).
+
+    ``released=False`` keeps only the constant row of the background basis
+    (the first stage of a fit with an energy-dependent background,
+    :class:`~arpes_sigma.fitting.fitter.Fitter`).
+    """
     c = config
     resolution = info.resolution if c.resolution is None else c.resolution
     if resolution > info.max_resolution * (1 + 1e-9):
@@ -387,4 +471,5 @@ def make_settings(config: FitConfig, problem: Problem, info: ProblemInfo) -> Set
         temperature=f32(info.temperature if c.temperature is None else c.temperature),
         resolution=f32(resolution),
         band=f32(1.0 if learns_band(c, info.attrs) else 0.0),
+        background_rows=f32([1.0] + [1.0 if released else 0.0] * (N_BASIS - 1)),
     )

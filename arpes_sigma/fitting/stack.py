@@ -66,17 +66,18 @@ class FitterStack:
             if not self._active[b]:
                 out.append(None)  # converged or dead restarts are frozen by the step itself
                 continue
-            seeded_before = f.seeded
+            seeded_before, settings_before = f.seeded, f.settings
             out.append(f.advanced())
-            reseeded |= f.seeded and not seeded_before
+            reseeded |= (f.seeded and not seeded_before) or f.settings is not settings_before
             if f.finished:
                 self._active[b] = False
             if f.all_dead:
                 f.status = DIVERGED.format(step=f.step)
                 self._active[b] = False
-        if reseeded:  # a member restarted some of its fits: take its new state into the stack
+        if reseeded:  # a member restarted some fits or released its background: take its state into the stack
             padded = self.members + [self.members[-1]] * (self._n_padded - len(self.members))
             self._state = jax.tree.map(lambda *xs: jnp.stack(xs), *[f.state for f in padded])
+            self._settings = jax.tree.map(lambda *xs: jnp.stack(xs), *[f.settings for f in padded])
         return out
 
     @property

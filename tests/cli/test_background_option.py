@@ -1,4 +1,4 @@
-"""``--background``, ``--eps-k``, ``--amplitude``: parsed into FitConfig; the Shirley background by default for measured
+"""``--background``, ``--eps-k``, ``--amplitude``: parsed into FitConfig; the edge background by default for measured
 (raw or prepared) cuts."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ def _args(*argv):
 
 def test_background_option_reaches_the_config():
     assert config_from(_args("--background", "shirley")).background == "shirley"
+    assert config_from(_args("--background", "edge")).background == "edge"
     assert config_from(_args()).background == "constant"
     with pytest.raises(SystemExit):
         _args("--background", "linear")
@@ -29,9 +30,10 @@ def test_background_option_reaches_the_config():
     "argv, raw, attrs, want",
     [
         ((), False, {}, "constant"),  # a fit-ready (e.g. synthetic) cut keeps the constant
-        ((), True, {}, "shirley"),  # raw files read with --gold
-        ((), False, {"prepared_by": "arpes_sigma.prepare"}, "shirley"),  # a cut made by `arpes-sigma prepare`
+        ((), True, {}, "edge"),  # raw files read with --gold
+        ((), False, {"prepared_by": "arpes_sigma.prepare"}, "edge"),  # a cut made by `arpes-sigma prepare`
         (("--background", "constant"), True, {}, "constant"),  # the user's choice wins
+        (("--background", "shirley"), True, {}, "shirley"),
     ],
 )
 def test_measured_cuts_default_to_shirley(argv, raw, attrs, want):

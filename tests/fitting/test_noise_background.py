@@ -11,12 +11,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from scipy.special import erfc
 
 from arpes_sigma import FitConfig, Fitter
 from arpes_sigma.errors import ArpesDataError, ConfigError
 from arpes_sigma.fitting.fitter import drive
 from arpes_sigma.fitting.loss import projected_fit, reduced_chi2, solve_nuisance
-from arpes_sigma.fitting.problem import build_problem, shirley_integral
+from arpes_sigma.fitting.problem import N_BASIS, broadened_edge, build_problem, orthonormal_rows, shirley_integral
 from arpes_sigma.synthetic import make_spectrum
 
 SMALL = FitConfig(steps=100, steps_per_call=10, restarts=2, n_features=8, n_background=64, baselines=False)
@@ -209,10 +210,15 @@ def test_background_config_is_checked_and_counted_in_the_degrees_of_freedom(clea
     da, _ = clean
     p_const, i_const = build_problem(da, SMALL)
     p_shirley, i_shirley = build_problem(da, SMALL.replace(background="shirley"))
-    # one shape for both models (one compiled program); the constant model's second row is unused
-    assert p_const.background.shape == p_shirley.background.shape == (5, 2, da.sizes["eV"])
-    assert np.all(np.asarray(p_const.background[:, 1]) == 0) and np.all(np.asarray(p_const.background[:, 0]) == 1)
+    p_edge, i_edge = build_problem(da, SMALL.replace(background="edge"))
+    # one shape for every model (one compiled program); the constant model's other rows are unused
+    assert N_BASIS == 3
+    assert p_const.background.shape == p_shirley.background.shape == p_edge.background.shape == (5, 3, da.sizes["eV"])
+    const = np.asarray(p_const.background)
+    assert np.all(const[:, 1:] == 0) and np.allclose(const[:, 0], const[:, :1, 0])  # one flat row per EDC
+    assert np.all(np.asarray(p_shirley.background[:, 2]) == 0) and np.any(np.asarray(p_edge.background[:, 2]) != 0)
     assert i_const.n_linear == 2 * 5 and i_shirley.n_linear == 3 * 5  # a_k and one coefficient per function
+    assert i_edge.n_linear == 4 * 5
     _, i_smooth = build_problem(da, SMALL.replace(background="shirley", amplitude="smooth"))
     assert i_smooth.n_linear == 3 + 2 * 5  # a_k a quadratic in k
     mask = np.ones(100)
@@ -221,6 +227,40 @@ def test_background_config_is_checked_and_counted_in_the_degrees_of_freedom(clea
     f = Fitter(da, SMALL)
     with pytest.raises(ConfigError, match="background"):
         f.update(background="shirley")
+
+
+@pytest.mark.parametrize("temperature,fwhm", [(0.0, 0.012), (30.0, 0.0), (30.0, 0.012), (100.0, 0.005)])
+def test_broadened_edge_against_closed_forms(temperature, fwhm):
+    e = np.linspace(-0.08, 0.05, 261)
+    got = broadened_edge(e, temperature, fwhm)
+    kt = 8.617333262e-5 * temperature
+    s = fwhm / (2 * np.sqrt(2 * np.log(2)))
+    if temperature == 0:  # a step convolved with a Gaussian: erfc
+        want = 0.5 * erfc(e / (np.sqrt(2) * s))
+    elif fwhm == 0:  # no broadening: Fermi–Dirac itself
+        want = 1 / (np.exp(e / kt) + 1)
+    else:  # a direct sum on a 0.02 meV grid (another quadrature than the function's)
+        u = np.arange(-8 * s, 8 * s, 2e-5)
+        g = np.exp(-0.5 * (u / s) ** 2)
+        want = (1 / (np.exp((e[:, None] - u[None, :]) / kt) + 1)) @ (g / g.sum())
+    np.testing.assert_allclose(got, want, atol=2e-5)
+
+
+def test_orthonormal_rows_keep_the_span_and_drop_dependent_functions():
+    rng = np.random.default_rng(2)
+    k, e = 3, 60
+    a, b = rng.standard_normal((k, e)), rng.standard_normal((k, e))
+    basis = np.stack([np.ones((k, e)), a, 2 * a - 3.0], axis=1)  # the third row is in the span of the first two
+    weight = rng.uniform(0.5, 2.0, (k, e)) * (np.arange(e) > 5)  # a window and per-point weights
+    q = orthonormal_rows(basis, weight)
+    assert np.all(q[:, 2] == 0)  # the dependent direction is dropped
+    gram = np.einsum("kpe,kqe,ke->kpq", q[:, :2], q[:, :2], weight)
+    np.testing.assert_allclose(gram, np.broadcast_to(np.eye(2), gram.shape), atol=1e-10)
+    for j in range(k):  # the weighted projection of any vector onto the span is unchanged
+        w = np.sqrt(weight[j])
+        old = np.linalg.lstsq((basis[j] * w).T, b[j] * w, rcond=None)[0] @ basis[j]
+        new = np.linalg.lstsq((q[j] * w).T, b[j] * w, rcond=None)[0] @ q[j]
+        np.testing.assert_allclose(new * w, old * w, atol=1e-9)
 
 
 # -- fits -------------------------------------------------------------------------------------------------
@@ -289,3 +329,41 @@ def test_shirley_background_removes_the_bias_a_constant_leaves(clean):
     # the Shirley background: white residuals and −Im Σ11 at depth near the truth (measured: 1.10, 0.14, 1.02)
     assert 0.8 < shir["chi2"] < 1.3 and shir["corr"] < 0.3 and 0.8 < shir["deep"] < 1.2
     assert shir["l2"] < 0.5 * const["l2"]  # measured 0.73 against 3.9
+
+
+def _edge_like(clean, beta=0.4, slope=1.5):
+    """An inelastic background under the Fermi edge, built independently of the fit's edge basis.
+
+    β × the maximum × (1 + slope·|ω|/0.25 eV) for ω < 0, times the Fermi function at the cut's temperature,
+    convolved with its Gaussian resolution by a direct sum on a 0.05 meV grid (np.convolve), then sampled.
+    """
+    da, _ = clean
+    t, fwhm = float(da.attrs["sample_temp"]), float(da.attrs["energy_resolution"])
+    fine = np.arange(ENERGIES.min() - 0.05, ENERGIES.max() + 0.05, 5e-5)
+    ramp = (1 + slope * np.clip(-fine, 0, None) / 0.25) / (np.exp(fine / (8.617333262e-5 * t)) + 1)
+    s = fwhm / (2 * np.sqrt(2 * np.log(2)))
+    u = np.arange(-6 * s, 6 * s + 1e-12, 5e-5)
+    g = np.exp(-0.5 * (u / s) ** 2)
+    smooth = np.convolve(ramp, g / g.sum(), mode="same")
+    return beta * da.values.max() * np.interp(ENERGIES, fine, smooth)[None, :] * np.ones((da.sizes["k"], 1))
+
+
+def test_edge_background_removes_the_bias_that_constant_and_shirley_leave(clean):
+    da, truth = clean
+    sigma = 0.02 * da.values.max()
+    noisy = da.copy(data=da.values + _edge_like(clean) + sigma * np.random.default_rng(8).standard_normal(da.shape))
+    noisy.attrs["noise_sigma"] = sigma
+    out = {}
+    for kind in ("constant", "shirley", "edge"):
+        _, r = _fit(noisy, SMALL.replace(background=kind))
+        z = (r.intensity - r.model_intensity) / sigma
+        out[kind] = dict(chi2=r.chi2_reduced, corr=float(np.corrcoef(z[:, :-1].ravel(), z[:, 1:].ravel())[0, 1]),
+                         l2=_l2_sigma11(r, truth), config=r.config.background)
+    const, shirley, edge = out["constant"], out["shirley"], out["edge"]
+    assert edge["config"] == "edge"
+    # measured (seed 8): χ²_red 21.8 / 6.3 / 1.16, lag-1 correlation 0.93 / 0.79 / −0.01,
+    # Σ11 relative L2 0.93 / 0.63 / 0.40 for constant / Shirley / edge
+    assert const["chi2"] > 2.0 and const["corr"] > 0.5, const  # the ramp left in the residuals
+    assert shirley["chi2"] > 2.0 and shirley["corr"] > 0.5, shirley  # the Shirley shape is not this background
+    assert 0.8 < edge["chi2"] < 1.3 and edge["corr"] < 0.3, edge  # white residuals
+    assert edge["l2"] < 0.5 * const["l2"], (edge, const)
