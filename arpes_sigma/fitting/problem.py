@@ -341,15 +341,18 @@ def background_basis(omega: np.ndarray, intensity: np.ndarray, kind: str = "cons
 
 
 def orthonormal_rows(basis: np.ndarray, weight: np.ndarray, rtol: float = 1e-7) -> np.ndarray:
-    """Each EDC's background functions replaced by an orthonormal basis of their span (float64), shape kept.
+    """Each EDC's background functions made orthonormal in order (float64 Gram–Schmidt), shape kept.
 
     The fit solves the background coefficients in float32 through normal
     equations (:func:`arpes_sigma.fitting.loss.solve_nuisance`); functions that
     are nearly collinear over the window (the Shirley integral's far tail and
     a linear ramp, say) would make that Gram matrix singular to float32. Their
-    span — all the fit uses — is kept exactly: per EDC an SVD of the weighted
-    rows, directions with singular value below ``rtol`` × the largest dropped
-    (their rows set to 0), the rest orthonormal under ``weight``.
+    span — all the fit uses — is kept exactly, and so is the span of every
+    leading set of rows (row 0 stays the constant, which the first stage of a
+    fit uses alone, :class:`~arpes_sigma.fitting.fitter.Fitter`): per EDC,
+    modified Gram–Schmidt under ``weight``; a function whose remainder is below
+    ``rtol`` × its own norm lies in the span of the ones before it and is
+    dropped (later rows move up, unused rows are 0).
 
     Parameters
     ----------
@@ -357,12 +360,18 @@ def orthonormal_rows(basis: np.ndarray, weight: np.ndarray, rtol: float = 1e-7) 
     weight : (K, E) array, ≥ 0 — the window mask over σ²
     """
     b = np.asarray(basis, dtype=float)
+    w = np.asarray(weight, dtype=float)
     out = np.zeros_like(b)
-    root = np.sqrt(np.asarray(weight, dtype=float))
     for k in range(b.shape[0]):
-        u, sv, _ = np.linalg.svd(b[k] * root[k][None, :], full_matrices=False)
-        keep = sv > rtol * (sv[0] if sv.size and sv[0] > 0 else np.inf)
-        out[k, : int(keep.sum())] = (u[:, keep].T @ b[k]) / sv[keep][:, None]
+        kept: list[np.ndarray] = []
+        for row in b[k]:
+            v = row.copy()
+            for q in kept:
+                v -= np.sum(q * w[k] * v) * q
+            norm, norm0 = np.sqrt(np.sum(v * w[k] * v)), np.sqrt(np.sum(row * w[k] * row))
+            if norm0 > 0 and norm > rtol * norm0:
+                kept.append(v / norm)
+        out[k, : len(kept)] = kept
     return out
 
 
