@@ -136,7 +136,7 @@ class Settings(NamedTuple):
     the bare-band correction, 0 keeps the given ε_k (:func:`learns_band`).
     ``background_rows`` (N_BASIS,) switches each row of the problem's
     background basis on (1) or off (0); the Fitter starts an energy-dependent
-    background with its constant row alone (:func:`make_settings`).
+    background with its first row alone (:func:`make_settings`).
     """
 
     mask: jax.Array
@@ -341,18 +341,18 @@ def background_basis(omega: np.ndarray, intensity: np.ndarray, kind: str = "cons
 
 
 def orthonormal_rows(basis: np.ndarray, weight: np.ndarray, rtol: float = 1e-7) -> np.ndarray:
-    """Each EDC's background functions made orthonormal in order (float64 Gram–Schmidt), shape kept.
+    """Each EDC's background functions replaced by their principal directions (float64 SVD), shape kept.
 
     The fit solves the background coefficients in float32 through normal
     equations (:func:`arpes_sigma.fitting.loss.solve_nuisance`); functions that
     are nearly collinear over the window (the Shirley integral's far tail and
     a linear ramp, say) would make that Gram matrix singular to float32. Their
-    span — all the fit uses — is kept exactly, and so is the span of every
-    leading set of rows (row 0 stays the constant, which the first stage of a
-    fit uses alone, :class:`~arpes_sigma.fitting.fitter.Fitter`): per EDC,
-    modified Gram–Schmidt under ``weight``; a function whose remainder is below
-    ``rtol`` × its own norm lies in the span of the ones before it and is
-    dropped (later rows move up, unused rows are 0).
+    span — all the fit uses once every row is on — is kept exactly: per EDC an
+    SVD of the weighted rows, directions with singular value below ``rtol`` ×
+    the largest dropped (their rows set to 0), the rest orthonormal under
+    ``weight`` and ordered by singular value, so row 0 is the single function
+    that best represents the whole basis over the window — the background the
+    first stage of a fit uses alone (:attr:`~arpes_sigma.fitting.fitter.Fitter.release_step`).
 
     Parameters
     ----------
@@ -360,18 +360,12 @@ def orthonormal_rows(basis: np.ndarray, weight: np.ndarray, rtol: float = 1e-7) 
     weight : (K, E) array, ≥ 0 — the window mask over σ²
     """
     b = np.asarray(basis, dtype=float)
-    w = np.asarray(weight, dtype=float)
     out = np.zeros_like(b)
+    root = np.sqrt(np.asarray(weight, dtype=float))
     for k in range(b.shape[0]):
-        kept: list[np.ndarray] = []
-        for row in b[k]:
-            v = row.copy()
-            for q in kept:
-                v -= np.sum(q * w[k] * v) * q
-            norm, norm0 = np.sqrt(np.sum(v * w[k] * v)), np.sqrt(np.sum(row * w[k] * row))
-            if norm0 > 0 and norm > rtol * norm0:
-                kept.append(v / norm)
-        out[k, : len(kept)] = kept
+        u, sv, _ = np.linalg.svd(b[k] * root[k][None, :], full_matrices=False)
+        keep = sv > rtol * (sv[0] if sv.size and sv[0] > 0 else np.inf)
+        out[k, : int(keep.sum())] = (u[:, keep].T @ b[k]) / sv[keep][:, None]
     return out
 
 
@@ -459,7 +453,7 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
 def make_settings(config: FitConfig, problem: Problem, info: ProblemInfo, *, released: bool = True) -> Settings:
     """The traced :class:`Settings` of ``config`` for ``problem`` (strongly typed float32 scalars).
 
-    ``released=False`` keeps only the constant row of the background basis
+    ``released=False`` keeps only the first row of the background basis
     (the first stage of a fit with an energy-dependent background,
     :class:`~arpes_sigma.fitting.fitter.Fitter`).
     """
