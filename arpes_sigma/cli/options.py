@@ -86,8 +86,8 @@ def measured_background(config: Any, args: argparse.Namespace, data: Any = None,
     background rising linearly with binding energy under the Fermi edge):
     edge gives χ²_red 1.00 and relative L2 0.24 (Im Σ11) / 0.39 (Im W),
     Shirley 1.46 and 0.72 / 1.02, a constant 2.33 and 0.77 / 0.92. On a
-    Shirley-shaped background the edge model fails instead (χ²_red 13, and
-    the result says it does not describe the data): pass ``--background
+    Shirley-shaped background the edge model fails instead (χ²_red 1.44,
+    residual lag-1 correlation 0.32; Shirley 1.006): pass ``--background
     shirley`` there.
     """
     if getattr(args, "background", None) is not None:
