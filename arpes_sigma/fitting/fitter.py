@@ -286,8 +286,7 @@ class Fitter:
     def advanced(self, *, compiling: bool = False) -> FitProgress:
         """Book-keeping after a chunk: step count, cost history, cross-seeding and the progress report."""
         self.step += self.config.steps_per_call
-        converged = bool(np.all(np.asarray(self.state.done) | self.dead))
-        if not self._released and (self.step >= self.release_step or converged):
+        if not self._released and (self.step >= self.release_step or self._stopped):
             self._release()
         self.cross_seed()
         cost = np.asarray(self.state.cost)
@@ -374,7 +373,12 @@ class Fitter:
     @property
     def finished(self) -> bool:
         """True when every restart has converged or died and the whole background is fitted (nothing left to do)."""
-        return self._released and bool(np.all(np.asarray(self.state.done) | self.dead))
+        return self._released and self._stopped
+
+    @property
+    def _stopped(self) -> bool:
+        """Every restart has converged or died (in the present stage of the background)."""
+        return bool(np.all(np.asarray(self.state.done) | self.dead))
 
     # -- results ---------------------------------------------------------
     def result(self, baselines: dict | None = None, *, errors: bool = True) -> FitResult:

@@ -289,7 +289,10 @@ def broadened_edge(omega: np.ndarray, temperature: float, resolution: float) -> 
     The narrower of the two kernels is sampled (spacing 1/20 of its width) and
     the other function evaluated exactly, so the sum is accurate for any ratio
     kT/σ; T = 0 is the closed form ½ erfc(ω/√2σ) and σ = 0 the Fermi function.
-    Values in [0, 1].
+    Values in [0, 1]. Written here rather than taken from ERLabPy's
+    ``FermiEdgeModel`` (the same function, used for the gold edge in
+    :mod:`arpes_sigma.io.calibrate`): the fit path does not import ERLabPy,
+    whose fit models take ≈ 3.5 s to import.
     """
     from scipy.special import expit, ndtr  # scipy is a dependency of JAX; imported only when a cut is built
 
