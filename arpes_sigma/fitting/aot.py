@@ -279,7 +279,7 @@ class Program:
 
         program = jax.jit(flat)
         # The key pins the jaxlib version, so LAPACK custom calls without a cross-version
-        # compatibility guarantee (e.g. lapack_sormqr_ffi, used by the solver's QR) are safe here.
+        # compatibility guarantee (the LAPACK factorisations of the solver and the evidence) are safe here.
         text = program.lower(*leaves).as_text()
         targets = sorted(set(re.findall(r"custom_call @([\w.$-]+)", text)))
         checks = [jax.export.DisabledSafetyCheck.custom_call(t) for t in targets]

@@ -35,7 +35,7 @@ import optimistix as optx
 from ..physics import observed
 from ..physics.norman import norman_nambu
 from .aot import Program
-from .engine import ATOL, RTOL, explicit_jacobian
+from .engine import explicit_jacobian, levenberg_marquardt
 from .fitter import Fitter
 from .loss import band_energies, band_prior_residuals, data_fit, reduced_chi2
 from .problem import Problem, Settings
@@ -108,7 +108,7 @@ class NormanResult:
 
 @functools.partial(jax.jit, static_argnames="max_steps")
 def _norman_run(p0: jax.Array, problem: Problem, settings: Settings, max_steps: int) -> tuple[jax.Array, jax.Array]:
-    solver = optx.LevenbergMarquardt(rtol=RTOL, atol=ATOL)
+    solver = levenberg_marquardt()
 
     def one(p: jax.Array) -> tuple[jax.Array, jax.Array]:
         sol = optx.least_squares(_residual_jac, solver, p, (problem, settings), max_steps=max_steps, throw=False)

@@ -292,6 +292,31 @@ def test_explicit_jacobian_rule_matches_autodiff_and_refuses_args_tangents():
         jax.jvp(lambda s: g(u, (s, args[1])), (args[0],), (jnp.asarray(1.0),))
 
 
+def test_normal_equation_steps_survive_a_rank_deficient_jacobian_in_float32():
+    # The solver forms JᵀJ + λI (engine.levenberg_marquardt): with directions the
+    # residual ignores, JᵀJ is singular and only the damping keeps the Cholesky
+    # factorisation finite. The fit must still reach the minimum, and the flat
+    # directions (u0 − u1, u2) keep their starting values: a damped step has no
+    # component in J's null space.
+    import optimistix as optx
+
+    from arpes_sigma.fitting.engine import levenberg_marquardt
+
+    x = jnp.linspace(-1.0, 1.0, 200, dtype=jnp.float32)
+
+    def residual(u, _):
+        return jnp.exp(-(u[0] + u[1]) * x) - jnp.exp(-0.7 * x) + 0.0 * u[2]
+
+    u0 = jnp.asarray([3.0, 2.0, 1.0], jnp.float32)
+    sol = optx.least_squares(residual, levenberg_marquardt(), u0, max_steps=200, throw=False)
+    u = np.asarray(sol.value)
+    assert sol.result == optx.RESULTS.successful
+    assert np.all(np.isfinite(u))
+    assert abs(u[0] + u[1] - 0.7) < 1e-4
+    assert abs((u[0] - u[1]) - 1.0) < 1e-2 and u[2] == 1.0
+
+
+
 def test_solver_state_carries_the_jacobian_not_the_forward_models_intermediates(fitted):
     # optimistix keeps the residual's linearisation in its state; through the plain
     # forward model that is ~350 arrays (every intermediate of the spectrum), with
