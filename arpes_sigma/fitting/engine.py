@@ -117,7 +117,7 @@ def explicit_jacobian(f: Callable[[jax.Array, Any], jax.Array]) -> Callable[[jax
     and keeps the linearisation in the solver state; for the whole forward model
     that is every intermediate of the spectrum (≈ 350 arrays, 0.5 MB per fit),
     which the step loop then selects, copies and re-evaluates P times to build
-    the matrix its QR factorises. With this rule the linearisation is just
+    the matrix its linear solve needs. With this rule the linearisation is just
     ∂r/∂u, computed once by forward mode (P = len(u) columns), and applying it is
     a matrix product: the same derivative, a much smaller state.
 
