@@ -24,7 +24,7 @@ def _run_fit(data: Any, config: Any, quiet: bool, desc: str) -> Any:
 
     def say() -> None:
         if not quiet:
-            print("fitting the baselines (Norman; normal-only W = 0) ...", file=sys.stderr, flush=True)
+            print("finishing the Norman baseline ...", file=sys.stderr, flush=True)
 
     bar = Progress(config.steps, quiet, desc)
     try:

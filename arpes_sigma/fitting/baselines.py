@@ -107,13 +107,20 @@ class NormanResult:
 
 
 @functools.partial(jax.jit, static_argnames="max_steps")
-def _norman_run(p0: jax.Array, problem: Problem, settings: Settings, max_steps: int) -> tuple[jax.Array, jax.Array]:
+def _norman_run(p0: jax.Array, problem: Problem, settings: Settings, max_steps: int) -> tuple[jax.Array, ...]:
+    """Every start p0 (R, N_NORMAN) fitted, and evaluated in the same program (no eager dispatch after it).
+
+    Returns p (R, N_NORMAN), the cost Σr² with the band prior (R,), Γ1, Δ, Γ0, λ (R, 4), the data's χ² (R,),
+    the fitted intensity (R, K, E) and the bare band (R, K).
+    """
     solver = levenberg_marquardt()
 
-    def one(p: jax.Array) -> tuple[jax.Array, jax.Array]:
-        sol = optx.least_squares(_residual_jac, solver, p, (problem, settings), max_steps=max_steps, throw=False)
-        r = _residual(sol.value, (problem, settings))
-        return sol.value, jnp.sum(r * r)
+    def one(p: jax.Array) -> tuple[jax.Array, ...]:
+        p = optx.least_squares(_residual_jac, solver, p, (problem, settings), max_steps=max_steps, throw=False).value
+        r = _residual(p, (problem, settings))
+        fit = data_fit(_norman_curves(p, problem, settings), problem, settings)
+        return (p, jnp.sum(r * r), jnp.stack(_norman_params(p)), fit.chi2, fit.fitted,
+                band_energies(_band(p), problem, settings))
 
     return jax.vmap(one)(p0)
 
@@ -124,30 +131,32 @@ def _norman_program(max_steps: int) -> Program:
     return Program(functools.partial(_norman_run, max_steps=max_steps), "baselines.norman", (N_NORMAN, max_steps))
 
 
-def fit_norman(fitter: Fitter) -> NormanResult:
+def fit_norman(fitter: Fitter, settings: Settings | None = None) -> NormanResult:
     """Fit the Norman model to the problem of a :class:`~arpes_sigma.fitting.fitter.Fitter`.
 
     As many starting points as ``fitter.config.restarts`` (gaps cycled over
     :data:`NORMAN_STARTS`) and the same step limit as the main fit; the best
-    is kept.
+    is kept. ``settings`` default to the Fitter's current ones; reads nothing
+    else of the Fitter that a fit changes, so it may run beside the fit with
+    :attr:`Fitter.final_settings`.
     """
     c = fitter.config
     starts = [NORMAN_STARTS[i % len(NORMAN_STARTS)] for i in range(max(c.restarts, 2))]
     p0 = jnp.asarray([[-1.0, 10.0 * d, -2.0, -2.0, 0.0, 0.0, 0.0] for d in starts], dtype=jnp.float32)
-    problem, settings = fitter.problem, fitter.settings
-    ps, chi2 = _norman_program(c.steps)(p0, problem, settings)
-    chi2 = np.asarray(chi2)
-    ib = int(np.nanargmin(np.where(np.isfinite(chi2), chi2, np.nan)))
-    p = ps[ib]
-    fit = data_fit(_norman_curves(p, problem, settings), problem, settings)
+    problem, settings = fitter.problem, fitter.settings if settings is None else settings
+    out = [np.asarray(x) for x in _norman_program(c.steps)(p0, problem, settings)]
+    _, cost, physical, chi2, fitted, eps = out
+    ib = int(np.nanargmin(np.where(np.isfinite(cost), cost, np.nan)))
     n_params = 4 + (N_NORMAN - 4) * float(settings.band)
-    chi2r = float(reduced_chi2(fit.chi2, settings.mask, problem.n_k, n_params, fitter.info.n_linear))
-    g1, d, g0, lam = (float(x) for x in _norman_params(p))
+    chi2r = float(reduced_chi2(chi2[ib], np.asarray(settings.mask), problem.n_k, n_params, fitter.info.n_linear))
+    g1, d, g0, lam = (float(x) for x in physical[ib])
     return NormanResult(gamma1=g1, delta=abs(d), gamma0=g0, renormalisation=lam, chi2_reduced=chi2r,
-                        model_intensity=np.asarray(fit.fitted),
-                        eps_k=np.asarray(band_energies(_band(p), problem, settings)))
+                        model_intensity=fitted[ib], eps_k=eps[ib])
 
 
-def fit_baselines(fitter: Fitter) -> dict[str, Any]:
-    """Reduced χ² of the Norman baseline on the main fit's problem: ``{"norman": ...}``."""
-    return {"norman": fit_norman(fitter).chi2_reduced}
+def fit_baselines(fitter: Fitter, settings: Settings | None = None) -> dict[str, Any]:
+    """Reduced χ² of the Norman baseline on the main fit's problem: ``{"norman": ...}``.
+
+    ``settings`` as in :func:`fit_norman`.
+    """
+    return {"norman": fit_norman(fitter, settings).chi2_reduced}

@@ -192,6 +192,11 @@ class Fitter:
         """Whether the whole background basis is fitted now (see :attr:`release_step`)."""
         return self._released
 
+    @property
+    def final_settings(self) -> Any:
+        """The settings a fit of the current configuration ends with (the whole background basis released)."""
+        return make_settings(self.config, self.problem, self.info, released=True)
+
     def _settings(self, config: FitConfig | None = None) -> Any:
         return make_settings(config or self.config, self.problem, self.info, released=self._released)
 

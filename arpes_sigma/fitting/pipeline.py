@@ -1,4 +1,4 @@
-"""Orchestration above the fit and its baseline: one fit, then (optionally) the Norman baseline.
+"""Orchestration above the fit and its baseline: one fit and (optionally) the Norman baseline beside it.
 
 :func:`arpes_sigma.fit` does one fit (the paired and the normal-only model side
 by side, and the evidence between them). The CLI, fit-many and anyone who
@@ -9,6 +9,7 @@ wants the phenomenological comparison a physicist expects call
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .baselines import fit_baselines
@@ -36,7 +37,8 @@ def fit_with_baselines(
     callback : callable, optional
         Progress of the main fit (see :func:`arpes_sigma.fit`).
     on_baselines : callable, optional
-        Called (no arguments) just before the baselines are fitted, e.g. to say so.
+        Called (no arguments) when the main fit is done but the Norman fit, which runs beside it on a
+        second thread, is not yet, e.g. to say what the wait is for.
 
     Returns
     -------
@@ -46,8 +48,20 @@ def fit_with_baselines(
     """
     config = config or FitConfig()
     fitter = Fitter(data, config)
-    drive(fitter, -(-config.steps // config.steps_per_call), callback)
-    return with_baselines(fitter, on_baselines=on_baselines)
+    n_calls = -(-config.steps // config.steps_per_call)
+    if not config.baselines:
+        drive(fitter, n_calls, callback)
+        return fitter.result()
+    # The Norman fit needs only the problem and the settings the main fit ends with, so it runs on a second
+    # thread beside the main fit: XLA's compilation and execution release the GIL, and a new process
+    # compiles both at once (on 2 cores, measured in benchmarks/bench_fit.py's whole-process figures).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="norman") as pool:
+        norman = pool.submit(fit_baselines, fitter, fitter.final_settings)
+        drive(fitter, n_calls, callback)
+        if on_baselines is not None and not norman.done():
+            on_baselines()
+        baselines = norman.result()
+    return fitter.result(baselines=baselines)
 
 
 def with_baselines(fitter: Fitter, *, on_baselines: Callable[[], Any] | None = None) -> FitResult:

@@ -67,3 +67,21 @@ def test_norman_baseline_learns_the_band_when_the_main_fit_does(wrong_band):
     # only the ratios survive the ε → (1+s)ε, Σ → (1+s)Σ − sω symmetry of the Norman family
     assert learned.delta / learned.gamma1 == pytest.approx(DELTA / GAMMA1, rel=0.10)
     assert learned.gamma0 / learned.delta == pytest.approx(GAMMA0 / DELTA, rel=0.30)
+
+
+def test_norman_fit_beside_the_main_fit_sees_the_settings_the_main_fit_ends_with(cut):
+    # fit_with_baselines runs the Norman fit on a second thread from Fitter.final_settings, before the
+    # main fit has released its edge background (Fitter.release_step): its χ²_red must be the one a
+    # Norman fit after the main fit gets, and differ from one on the first stage's settings.
+    from arpes_sigma.fitting.fitter import drive
+    from arpes_sigma.fitting.pipeline import fit_with_baselines
+
+    config = CONFIG.replace(background="edge", baselines=True, steps=40, band="fixed")
+    beside = fit_with_baselines(cut, config).baselines["norman"]
+    fitter = Fitter(cut, config)
+    first_stage = fit_norman(fitter).chi2_reduced
+    drive(fitter, config.steps // config.steps_per_call)
+    assert fitter.released
+    after = fit_norman(fitter).chi2_reduced
+    assert beside == pytest.approx(after, rel=1e-6)
+    assert abs(first_stage - after) > 1e-3 * after
