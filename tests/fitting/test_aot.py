@@ -199,3 +199,22 @@ def test_fit_many_stacked_chunk_exported_equals_jitted(folder):
                         stack.engine.run_chunk_stacked.static)
     _equal(again(plain._state, plain._problem, plain._settings), want)
     assert again.last == "loaded"
+
+
+@pytest.mark.slow
+def test_cross_seeding_runs_the_exported_fresh_start_without_compiling_it_again(folder, caplog):
+    """The second call of `fresh` (Fitter.cross_seed) passes arrays as the first did (Engine.init_state):
+    committed and uncommitted arrays are two signatures to an exported program's jit, and a new process
+    compiled the fresh start twice (3–6 s)."""
+    import logging
+
+    da, _ = make_spectrum(eps_k=np.linspace(-0.15, 0.03, 5), energies=np.arange(-0.25, 0.0401, 0.0034), seed=3)
+    f = Fitter(da, SMALL)
+    f.run()  # the fresh start, the chunk and the evaluation are compiled by now
+    caplog.set_level(logging.DEBUG)
+    with jax.log_compiles():
+        while not f.seeded:
+            assert f.step < SMALL.steps, "the small fit never cross-seeded"
+            f.run()
+    compiled = [r.getMessage() for r in caplog.records if "Finished XLA compilation of jit(call)" in r.getMessage()]
+    assert compiled == []
