@@ -16,6 +16,7 @@ from .baselines import fit_baselines
 from .config import FitConfig
 from .fitter import FitProgress, Fitter, drive
 from .result import FitResult
+from .summary import compile_errors
 
 __all__ = ["fit_with_baselines", "with_baselines"]
 
@@ -49,18 +50,20 @@ def fit_with_baselines(
     config = config or FitConfig()
     fitter = Fitter(data, config)
     n_calls = -(-config.steps // config.steps_per_call)
-    if not config.baselines:
+    # A second thread runs beside the main fit what needs only the problem and the settings the fit ends
+    # with: the Norman fit, then one run of the evidence programs, which compiles them. XLA's compilation
+    # and execution release the GIL, so a new process compiles on both cores (measured in
+    # benchmarks/bench_fit.py's whole-process figures).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-fit") as pool:
+        norman = pool.submit(fit_baselines, fitter, fitter.final_settings) if config.baselines else None
+        errors = pool.submit(compile_errors, fitter)
         drive(fitter, n_calls, callback)
-        return fitter.result()
-    # The Norman fit needs only the problem and the settings the main fit ends with, so it runs on a second
-    # thread beside the main fit: XLA's compilation and execution release the GIL, and a new process
-    # compiles both at once (on 2 cores, measured in benchmarks/bench_fit.py's whole-process figures).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="norman") as pool:
-        norman = pool.submit(fit_baselines, fitter, fitter.final_settings)
-        drive(fitter, n_calls, callback)
-        if on_baselines is not None and not norman.done():
-            on_baselines()
-        baselines = norman.result()
+        baselines = None
+        if norman is not None:
+            if on_baselines is not None and not norman.done():
+                on_baselines()
+            baselines = norman.result()
+        errors.result()  # before result() uses the programs: one compilation, not one per thread
     return fitter.result(baselines=baselines)
 
 

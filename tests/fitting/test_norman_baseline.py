@@ -72,16 +72,22 @@ def test_norman_baseline_learns_the_band_when_the_main_fit_does(wrong_band):
 def test_norman_fit_beside_the_main_fit_sees_the_settings_the_main_fit_ends_with(cut):
     # fit_with_baselines runs the Norman fit on a second thread from Fitter.final_settings, before the
     # main fit has released its edge background (Fitter.release_step): its χ²_red must be the one a
-    # Norman fit after the main fit gets, and differ from one on the first stage's settings.
+    # Norman fit after the main fit gets, and differ from one on the first stage's settings. The same
+    # thread runs the evidence programs once (summary.compile_errors, in float64): the main fit and its
+    # evidence must come out as without that thread.
     from arpes_sigma.fitting.fitter import drive
     from arpes_sigma.fitting.pipeline import fit_with_baselines
 
     config = CONFIG.replace(background="edge", baselines=True, steps=40, band="fixed")
-    beside = fit_with_baselines(cut, config).baselines["norman"]
+    beside = fit_with_baselines(cut, config)
     fitter = Fitter(cut, config)
     first_stage = fit_norman(fitter).chi2_reduced
     drive(fitter, config.steps // config.steps_per_call)
     assert fitter.released
     after = fit_norman(fitter).chi2_reduced
-    assert beside == pytest.approx(after, rel=1e-6)
+    assert beside.baselines["norman"] == pytest.approx(after, rel=1e-6)
     assert abs(first_stage - after) > 1e-3 * after
+    alone = fitter.result()
+    assert beside.chi2_reduced == alone.chi2_reduced
+    assert beside.pairing_evidence == pytest.approx(alone.pairing_evidence, rel=1e-9, abs=1e-9)
+    np.testing.assert_array_equal(beside.sigma_anomalous, alone.sigma_anomalous)
