@@ -316,7 +316,6 @@ def test_normal_equation_steps_survive_a_rank_deficient_jacobian_in_float32():
     assert abs((u[0] - u[1]) - 1.0) < 1e-2 and u[2] == 1.0
 
 
-
 def test_solver_state_carries_the_jacobian_not_the_forward_models_intermediates(fitted):
     # optimistix keeps the residual's linearisation in its state; through the plain
     # forward model that is ~350 arrays (every intermediate of the spectrum), with
