@@ -16,7 +16,8 @@ that changes it — the name and static configuration of the program, the
 structure, shapes and dtypes of its arguments, the versions of JAX and of the
 libraries traced into it, the platform, and a hash of every arpes_sigma
 source file (a change to the code never loads a stale program). Without a
-folder (the library's default, the tests) it is the jitted function itself.
+folder (the library's default, the tests) it is the jitted function itself,
+compiled ahead of time for each argument signature.
 Anything wrong with a stored file (unreadable, corrupt, from another key, a
 program that cannot be exported) falls back to the jitted function; it never
 raises. The files are trusted as JAX's own cache files next to them are: they
@@ -42,6 +43,7 @@ import os
 import pickle
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
@@ -194,16 +196,26 @@ class Program:
     Notes
     -----
     Within a process each argument signature (structure, shapes, dtypes) is
-    loaded or exported once and kept, so new values of traced settings (the
-    Explorer's sliders) never export, load or compile again.
+    loaded or exported (or, without a folder, traced), compiled once ahead of
+    time and kept, so new values of traced settings (the Explorer's sliders)
+    never export, load or compile again. A signature is prepared under a
+    lock: a second thread that calls with it meanwhile (the fit's helper
+    thread compiles programs ahead of the fit,
+    :func:`arpes_sigma.fitting.pipeline.fit_with_baselines`) waits for that
+    one compilation instead of making its own. The compiled program is called
+    as such (:meth:`jax.stages.Compiled.__call__`), which takes committed and
+    uncommitted arrays alike, where a ``jax.jit`` function compiles once for
+    each (measured: 3–6 s more in a new process when one argument was a
+    committed array).
     """
 
     def __init__(self, jitted: Callable[..., Any], name: str, static: Hashable = ()):
         self.jitted = jitted
         self.name = name
         self.static = static
-        self._loaded: dict[tuple, tuple[Callable[..., Any], Any] | None] = {}
-        #: How the last new signature was served: "loaded", "exported" or "jit" (fallback).
+        self._loaded: dict[tuple, tuple[Callable[..., Any], Any]] = {}
+        self._lock = threading.Lock()
+        #: How the last new signature was served: "loaded", "exported", "jit" (fallback) or "" (no folder).
         self.last = ""
         #: Signatures served by a stored program (loaded without tracing).
         self.loads = 0
@@ -211,30 +223,33 @@ class Program:
     def __call__(self, *args: Any) -> Any:
         """``jitted(*args)``, from the stored exported program when the folder is on."""
         where = folder()
-        if where is None:
-            return self.jitted(*args)
         leaves, in_tree = jax.tree.flatten(args)
         avals = tuple(jax.typeof(x) for x in leaves)
         signature = (where, in_tree, avals)
-        if signature not in self._loaded:
-            self._loaded[signature] = self._prepare(where, leaves, in_tree, avals)
-        entry = self._loaded[signature]
+        entry = self._loaded.get(signature)
         if entry is None:
-            return self.jitted(*args)
+            with self._lock:
+                entry = self._loaded.get(signature)
+                if entry is None:
+                    entry = self._loaded[signature] = self._prepare(where, leaves, in_tree, avals)
         call, out_tree = entry
         return jax.tree.unflatten(out_tree, call(*leaves))
 
     # -- one signature -----------------------------------------------------
-    def _prepare(self, where: str, leaves: list, in_tree: Any, avals: tuple) -> tuple | None:
+    def _prepare(self, where: str | None, leaves: list, in_tree: Any, avals: tuple) -> tuple:
+        """(compiled program on the flat arguments, output structure) for this signature."""
+        if where is None:
+            self.last = ""
+            return self._traced(leaves, in_tree)
         try:
             key = program_key(self.name, self.static, in_tree, avals)
         except Exception:  # a key that cannot be made: plain jit
             key = None
         if key is None:
             self.last = "jit"
-            return None
+            return self._traced(leaves, in_tree)
         path = os.path.join(where, f"{self.name}-{key[:32]}{SUFFIX}")
-        entry = self._load(path, key, avals)
+        entry = self._load(path, key, avals, leaves)
         if entry is not None:
             self.last = "loaded"
             self.loads += 1
@@ -244,11 +259,28 @@ class Program:
         except Exception as err:  # never worse than the jitted function
             _LOG.info("%s not exported (%s: %s); tracing it instead", self.name, type(err).__name__, err)
             self.last = "jit"
-            return None
+            return self._traced(leaves, in_tree)
         self.last = "exported"
         return entry
 
-    def _load(self, path: str, key: str, avals: tuple) -> tuple | None:
+    def _flat(self, in_tree: Any) -> tuple[Callable[..., Any], list]:
+        """The jitted function on flat arguments and flat results, and the list its output structure goes to."""
+        out_trees: list = []
+
+        def flat(*flat_args: Any) -> list:
+            out = self.jitted(*jax.tree.unflatten(in_tree, flat_args))
+            out_leaves, out_tree = jax.tree.flatten(out)
+            out_trees.append(out_tree)
+            return out_leaves
+
+        return jax.jit(flat), out_trees
+
+    def _traced(self, leaves: list, in_tree: Any) -> tuple:
+        """The function traced and compiled here (no stored program)."""
+        program, out_trees = self._flat(in_tree)
+        return program.lower(*leaves).compile(), out_trees[-1]
+
+    def _load(self, path: str, key: str, avals: tuple, leaves: list) -> tuple | None:
         """The stored program at ``path`` if it is this key's and takes these arguments; else None."""
         try:
             with open(path, "rb") as fh:
@@ -265,19 +297,11 @@ class Program:
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # used now: the last to go when the folder is pruned
-        return jax.jit(exported.call), out_tree
+        return _compiled(exported, leaves), out_tree
 
     def _export(self, path: str, key: str, leaves: list, in_tree: Any) -> tuple:
         """Export the program for these arguments, store it at ``path`` (atomically) and return it loaded."""
-        out_trees: list = []
-
-        def flat(*flat_args: Any) -> list:
-            out = self.jitted(*jax.tree.unflatten(in_tree, flat_args))
-            out_leaves, out_tree = jax.tree.flatten(out)
-            out_trees.append(out_tree)
-            return out_leaves
-
-        program = jax.jit(flat)
+        program, out_trees = self._flat(in_tree)
         # The key pins the jaxlib version, so LAPACK custom calls without a cross-version
         # compatibility guarantee (the LAPACK factorisations of the solver and the evidence) are safe here.
         text = program.lower(*leaves).as_text()
@@ -301,4 +325,9 @@ class Program:
                     os.remove(tmp)
             prune(os.path.dirname(path), keep=path)
         # the deserialised program, as a later process will run it (so its XLA compilation is cached for that one)
-        return jax.jit(jax.export.deserialize(bytearray(blob)).call), out_tree
+        return _compiled(jax.export.deserialize(bytearray(blob)), leaves), out_tree
+
+
+def _compiled(exported: jax.export.Exported, leaves: list) -> Callable[..., Any]:
+    """``exported`` compiled for arguments like ``leaves`` (through JAX's persistent cache when it is on)."""
+    return jax.jit(exported.call).lower(*leaves).compile()

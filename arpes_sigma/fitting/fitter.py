@@ -349,11 +349,7 @@ class Fitter:
             leaf[worst_p], leaf[worst_n] = leaf[best_n], leaf[best_p]
         params["coherence_raw"][worst_p] = 0.15 * np.where(np.arange(self.config.n_poles) % 2 == 0, 1.0, -1.0)
         params["static_gap"][worst_p] = 0.01
-        # every argument uncommitted (made from NumPy), as at the first call of `fresh` (Engine.init_state):
-        # the exported program (fitting.aot) takes committed and uncommitted arrays as two signatures, and a
-        # new process compiled `fresh` a second time here (3–6 s) while the state's pairing was passed as is
-        pairing = jnp.asarray(np.asarray(self.state.pairing))
-        new = self.engine.fresh(jax.tree.map(jnp.asarray, params), pairing, self.problem, self.settings)
+        new = self.engine.fresh(jax.tree.map(jnp.asarray, params), self.state.pairing, self.problem, self.settings)
         rows = np.zeros(2 * r, bool)
         rows[[worst_p, worst_n]] = True
         self.state = strong(select_rows(rows, new._replace(steps=self.state.steps), self.state))

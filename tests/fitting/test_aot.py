@@ -61,6 +61,63 @@ def test_off_by_default_calls_the_jitted_function(tmp_path):
     assert program.last == "" and not any(tmp_path.iterdir())
 
 
+def _counting_program(name):
+    """A Program whose function counts its traces (a trace precedes every compilation of it)."""
+    traces = []
+
+    def f(state, scale):
+        traces.append(1)
+        return _toy.__wrapped__(state, scale)
+
+    return aot.Program(jax.jit(f), name), traces
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["plain", "exported"])
+def test_committed_and_uncommitted_arguments_share_one_compilation(tmp_path, stored, caplog):
+    """A jax.jit function compiles once for uncommitted arrays and again for committed ones (jax.device_put to
+    a device, or another program's outputs from them); the Program's compiled program takes both."""
+    import logging
+
+    if stored:
+        aot.enable(tmp_path)
+    try:
+        program, traces = _counting_program(f"test.commit{int(stored)}")
+        state, scale = _toy_args(5.0)
+        want = program(state, scale)
+        committed = jax.device_put((state, scale), jax.devices()[0])
+        caplog.set_level(logging.DEBUG)
+        with jax.log_compiles():
+            _equal(program(*committed), want)
+        compiled = [r.getMessage() for r in caplog.records if "Finished XLA compilation" in r.getMessage()]
+        assert compiled == [] and len(traces) == 1
+    finally:
+        aot.disable()
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["plain", "exported"])
+def test_two_threads_with_a_new_signature_compile_it_once(tmp_path, stored, caplog):
+    """The fit's helper thread compiles programs ahead of the fit (fitting.pipeline); the fit, arriving
+    meanwhile, waits for that compilation instead of exporting and compiling its own."""
+    import logging
+    from concurrent.futures import ThreadPoolExecutor
+
+    if stored:
+        aot.enable(tmp_path)
+    try:
+        program, traces = _counting_program(f"test.threads{int(stored)}")
+        args = [_toy_args(1.0 + i) for i in range(4)]
+        jax.block_until_ready(args)
+        caplog.set_level(logging.DEBUG)
+        with jax.log_compiles(), ThreadPoolExecutor(4) as pool:
+            outs = list(pool.map(lambda a: program(*a), args))
+        compiled = [r.getMessage() for r in caplog.records if "Finished XLA compilation" in r.getMessage()]
+        for a, out in zip(args, outs, strict=True):
+            _equal(out, _toy(*a))
+        assert len(compiled) == 1 and len(traces) == 1
+    finally:
+        aot.disable()
+
+
 def test_stored_program_is_loaded_in_place_of_tracing_and_gives_the_same_result(folder):
     first = aot.Program(_toy, "test.toy")
     _equal(first(*_toy_args()), _toy(*_toy_args()))
@@ -203,9 +260,10 @@ def test_fit_many_stacked_chunk_exported_equals_jitted(folder):
 
 @pytest.mark.slow
 def test_cross_seeding_runs_the_exported_fresh_start_without_compiling_it_again(folder, caplog):
-    """The second call of `fresh` (Fitter.cross_seed) passes arrays as the first did (Engine.init_state):
-    committed and uncommitted arrays are two signatures to an exported program's jit, and a new process
-    compiled the fresh start twice (3–6 s)."""
+    """The second call of `fresh` (Fitter.cross_seed) passes the state's committed pairing array where the
+    first (Engine.init_state) passed an uncommitted one: a `jax.jit` of the exported program took them as two
+    signatures, and a new process compiled the fresh start twice (3–6 s). Program calls the compiled program
+    itself, which takes both."""
     import logging
 
     da, _ = make_spectrum(eps_k=np.linspace(-0.15, 0.03, 5), energies=np.arange(-0.25, 0.0401, 0.0034), seed=3)
