@@ -35,12 +35,13 @@ import optimistix as optx
 from ..physics import observed
 from ..physics.norman import norman_nambu
 from .aot import Program
+from .config import FitConfig
 from .engine import explicit_jacobian, levenberg_marquardt
 from .fitter import Fitter
 from .loss import band_energies, band_prior_residuals, data_fit, reduced_chi2
-from .problem import Problem, Settings
+from .problem import Problem, ProblemInfo, Settings
 
-__all__ = ["NormanResult", "fit_baselines", "fit_norman"]
+__all__ = ["NormanResult", "fit_baselines", "fit_norman", "norman_fit"]
 
 #: Starting gaps Δ (eV) of the Norman fit's starting points (cycled over the restarts).
 NORMAN_STARTS = (0.0, 0.01, 0.02, 0.04, 0.06, 0.08)
@@ -134,21 +135,28 @@ def _norman_program(max_steps: int) -> Program:
 def fit_norman(fitter: Fitter, settings: Settings | None = None) -> NormanResult:
     """Fit the Norman model to the problem of a :class:`~arpes_sigma.fitting.fitter.Fitter`.
 
-    As many starting points as ``fitter.config.restarts`` (gaps cycled over
-    :data:`NORMAN_STARTS`) and the same step limit as the main fit; the best
-    is kept. ``settings`` default to the Fitter's current ones; reads nothing
-    else of the Fitter that a fit changes, so it may run beside the fit with
-    :attr:`Fitter.final_settings`.
+    ``settings`` default to the Fitter's current ones. See :func:`norman_fit`.
     """
-    c = fitter.config
-    starts = [NORMAN_STARTS[i % len(NORMAN_STARTS)] for i in range(max(c.restarts, 2))]
+    return norman_fit(fitter.problem, fitter.info, fitter.config,
+                      fitter.settings if settings is None else settings)
+
+
+def norman_fit(problem: Problem, info: ProblemInfo, config: FitConfig, settings: Settings) -> NormanResult:
+    """Fit the Norman model to ``problem`` under ``settings``.
+
+    As many starting points as ``config.restarts`` (gaps cycled over
+    :data:`NORMAN_STARTS`) and the same step limit as the main fit; the best
+    is kept. It needs no Fitter, so it can start on a second thread before the
+    main fit's own start is compiled (:func:`arpes_sigma.fitting.pipeline.fit_with_baselines`,
+    with :attr:`Fitter.final_settings`' values).
+    """
+    starts = [NORMAN_STARTS[i % len(NORMAN_STARTS)] for i in range(max(config.restarts, 2))]
     p0 = jnp.asarray([[-1.0, 10.0 * d, -2.0, -2.0, 0.0, 0.0, 0.0] for d in starts], dtype=jnp.float32)
-    problem, settings = fitter.problem, fitter.settings if settings is None else settings
-    out = [np.asarray(x) for x in _norman_program(c.steps)(p0, problem, settings)]
+    out = [np.asarray(x) for x in _norman_program(config.steps)(p0, problem, settings)]
     _, cost, physical, chi2, fitted, eps = out
     ib = int(np.nanargmin(np.where(np.isfinite(cost), cost, np.nan)))
     n_params = 4 + (N_NORMAN - 4) * float(settings.band)
-    chi2r = float(reduced_chi2(chi2[ib], np.asarray(settings.mask), problem.n_k, n_params, fitter.info.n_linear))
+    chi2r = float(reduced_chi2(chi2[ib], np.asarray(settings.mask), problem.n_k, n_params, info.n_linear))
     g1, d, g0, lam = (float(x) for x in physical[ib])
     return NormanResult(gamma1=g1, delta=abs(d), gamma0=g0, renormalisation=lam, chi2_reduced=chi2r,
                         model_intensity=fitted[ib], eps_k=eps[ib])

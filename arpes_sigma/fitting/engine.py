@@ -194,6 +194,7 @@ class Engine:
         options: dict = {}
         # the parameters' structure from shapes alone: no random draws dispatched eagerly
         shapes = jax.eval_shape(lambda: init_params(spec, jax.random.key(0)))
+        self._shapes = shapes
         _, unravel = ravel_pytree(jax.tree.map(lambda x: np.zeros(x.shape, x.dtype), shapes))
 
         def residual_vector(u: jax.Array, args: tuple) -> jax.Array:
@@ -291,6 +292,16 @@ class Engine:
         """A fresh :class:`FitState`: restarts seeded by ``keys`` (R,), switches ``pairing`` (R,)."""
         params = batched_init(self.spec)(keys, paired_start)
         return strong(self.fresh(params, jnp.asarray(pairing, jnp.float32), problem, settings))
+
+    def compile_start(self, rows: int, problem: Problem, settings: Settings) -> None:
+        """Compile :attr:`fresh` for ``rows`` restarts by running it once on zero parameters.
+
+        Only the shapes matter, so this can run on another thread while the
+        starting parameters are drawn (:meth:`init_state` then finds the
+        program compiled, or waits for it: :class:`~arpes_sigma.fitting.aot.Program`).
+        """
+        params = jax.tree.map(lambda s: np.zeros((rows, *s.shape), s.dtype), self._shapes)
+        self.fresh(params, np.zeros(rows, np.float32), problem, settings)
 
     def restart_solver(self, state: FitState, problem: Problem, settings: Settings) -> FitState:
         """The same parameters and scales with a fresh solver state (after the objective changed)."""

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .baselines import fit_baselines
+from .baselines import fit_baselines, norman_fit
 from .config import FitConfig
+from .engine import engine_for
 from .fitter import FitProgress, Fitter, drive
+from .problem import build_problem, make_settings
 from .result import FitResult
 from .summary import compile_errors
 
@@ -48,21 +50,30 @@ def fit_with_baselines(
         ``"norman"`` when it was fitted.
     """
     config = config or FitConfig()
-    fitter = Fitter(data, config)
+    problem, info = build_problem(data, config)
+    engine = engine_for(config)  # here, so that both threads use one Engine and its compiled programs
+    final = make_settings(config, problem, info, released=True)
     n_calls = -(-config.steps // config.steps_per_call)
-    # A second thread runs beside the main fit what needs only the problem and the settings the fit ends
-    # with: the Norman fit, then one run of the evidence programs, which compiles them. XLA's compilation
-    # and execution release the GIL, so a new process compiles on both cores (measured in
-    # benchmarks/bench_fit.py's whole-process figures).
+    # A second thread runs beside the main fit what does not need the fit's progress, in the order the fit
+    # will want it: the fit's fresh start (compiled while this thread draws the starting parameters), the
+    # Norman fit (from the problem and the settings the fit ends with), one run of the evaluation program
+    # on the starting state and one of the evidence programs, which compile them. Only shapes matter to
+    # a compilation, so the final settings serve for all. XLA's compilation and execution release the
+    # GIL, so a new process compiles on both cores (benchmarks/bench_fit.py's whole-process figures); a
+    # program this thread reaches while the other compiles it waits for that compilation (fitting.aot.Program).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-fit") as pool:
-        norman = pool.submit(fit_baselines, fitter, fitter.final_settings) if config.baselines else None
+        pool.submit(engine.compile_start, 2 * config.restarts, problem, final)
+        norman = pool.submit(norman_fit, problem, info, config, final) if config.baselines else None
+        fitter = Fitter.from_problem(problem, info, config)
+        start = fitter.state
+        pool.submit(engine.evaluate, start.params, start.pairing, problem, final)
         errors = pool.submit(compile_errors, fitter)
         drive(fitter, n_calls, callback)
         baselines = None
         if norman is not None:
             if on_baselines is not None and not norman.done():
                 on_baselines()
-            baselines = norman.result()
+            baselines = {"norman": norman.result().chi2_reduced}
         errors.result()  # before result() uses the programs: one compilation, not one per thread
     return fitter.result(baselines=baselines)
 
