@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import ArpesDataError, ConfigError
 from .config import FitConfig
 from .engine import Engine, Evaluation, FitState, engine_for, select_rows, strong
-from .problem import Problem, ProblemInfo, build_problem, make_settings
+from .problem import Problem, ProblemInfo, build_problem, fitted_background, make_settings, window_mask
 from .result import FitResult
 from .summary import summarise
 
@@ -251,11 +251,31 @@ class Fitter:
                                                            self.config.amplitude):
             raise ConfigError("the noise level, the background model and the amplitude model are part of the "
                               "problem; build a new Fitter to change them")
-        self.config = new
-        self.settings = self._settings(new)
+        settings = self._settings(new)  # raises before anything changes (a resolution past the grid's)
+        if self._background_inputs(new) != self._background_inputs(self.config):
+            self.problem = self._problem_background(new)
+        self.config, self.settings = new, settings
         # the objective changed: restart the solver's own state from the current parameters
         self.state = self.engine.restart_solver(self.state, self.problem, self.settings)
         self._evaluated = None
+
+    def _background_inputs(self, config: FitConfig) -> tuple:
+        """What :attr:`Problem.background` depends on besides the data: window, temperature (K), resolution (eV)."""
+        return (config.window, self.info.temperature if config.temperature is None else config.temperature,
+                self.info.resolution if config.resolution is None else config.resolution)
+
+    def _problem_background(self, config: FitConfig) -> Problem:
+        """The problem with its background basis rebuilt for ``config``'s window, temperature and resolution.
+
+        Built once with the data's values (:func:`~arpes_sigma.fitting.problem.build_problem`), the edge
+        would stay at the old temperature and resolution when the Explorer's sliders move them, and the
+        Shirley integral and the orthonormal weights at the old window.
+        """
+        p = self.problem
+        omega, intensity, noise = (np.asarray(a, float) for a in (p.omega, p.intensity, p.noise))
+        window, temperature, resolution = self._background_inputs(config)
+        return dataclasses.replace(p, background=fitted_background(
+            omega, intensity, noise, config.background, window_mask(omega, window), temperature, resolution))
 
     def snapshot(self) -> FitSnapshot:
         """The progress so far (state, step, cost history, status), for :meth:`restore`."""

@@ -38,8 +38,8 @@ from ..physics.instrument import FWHM_TO_SIGMA, K_B, model_grid, uniform_layout
 from .config import AMPLITUDE_CHOICES, MAX_RESOLUTION_FACTOR, FitConfig
 
 __all__ = ["BACKGROUNDS", "GUESS_SOURCES", "N_BASIS", "Problem", "ProblemInfo", "Settings", "amplitude_basis",
-           "background_basis", "broadened_edge", "build_problem", "eps_is_guess", "learns_band", "make_settings",
-           "noise_of", "orthonormal_rows", "scaled_momentum", "shirley_integral", "window_mask"]
+           "background_basis", "broadened_edge", "build_problem", "eps_is_guess", "fitted_background", "learns_band",
+           "make_settings", "noise_of", "orthonormal_rows", "scaled_momentum", "shirley_integral", "window_mask"]
 
 #: Extrinsic-background models (``FitConfig.background``) and their basis functions per EDC.
 BACKGROUNDS = {"constant": ("constant",), "shirley": ("constant", "shirley"),
@@ -372,6 +372,19 @@ def orthonormal_rows(basis: np.ndarray, weight: np.ndarray, rtol: float = 1e-7) 
     return out
 
 
+def fitted_background(omega: np.ndarray, intensity: np.ndarray, noise: np.ndarray, kind: str, mask: np.ndarray,
+                      temperature: float, resolution: float) -> jax.Array:
+    """:attr:`Problem.background`: the :func:`background_basis` of each EDC, orthonormal over the window.
+
+    It depends on the window (the Shirley integral, the edge's slope scale and
+    the weights of :func:`orthonormal_rows`), the temperature (K) and the
+    resolution (FWHM, eV) (the edge), so a change of those settings rebuilds it
+    (:meth:`arpes_sigma.fitting.fitter.Fitter.update`); same shape, no recompilation.
+    """
+    basis = background_basis(omega, intensity, kind, mask, temperature, resolution)
+    return jnp.asarray(orthonormal_rows(basis, np.asarray(mask, float)[None, :] / np.asarray(noise, float) ** 2))
+
+
 def amplitude_basis(k_scaled: np.ndarray, kind: str = "free") -> np.ndarray | None:
     """The basis of a_k along the cut, shape (K, M): Legendre P0, P1, P2 of the scaled momentum; None when free.
 
@@ -433,9 +446,8 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
         k_scaled=jnp.asarray(k_scaled),
         intensity=jnp.asarray(intensity),
         noise=jnp.asarray(noise),
-        background=jnp.asarray(orthonormal_rows(
-            background_basis(omega, intensity, config.background, mask, float(da.attrs["sample_temp"]), resolution),
-            mask[None, :] / noise**2)),
+        background=fitted_background(omega, intensity, noise, config.background, mask,
+                                     float(da.attrs["sample_temp"]), resolution),
         amplitude=None if amp is None else jnp.asarray(amp),
         layout=layout,
     )

@@ -229,6 +229,27 @@ def test_background_config_is_checked_and_counted_in_the_degrees_of_freedom(clea
         f.update(background="shirley")
 
 
+@pytest.mark.parametrize("kind", ["edge", "shirley"])
+def test_update_rebuilds_the_background_for_a_new_window_temperature_and_resolution(clean, kind):
+    """The Explorer's window, temperature and resolution sliders go through Fitter.update: the background
+    basis must follow them (the edge is the Fermi edge at that temperature and resolution; the Shirley
+    integral and the orthonormal weights run over the window), as a Fitter built with them has it, without
+    recompiling."""
+    da, _ = clean
+    config = SMALL.replace(background=kind)
+    f = Fitter(da, config)
+    f.run()
+    before, traces = np.asarray(f.problem.background), f.traces
+    changes = {"window": (-0.2, 0.02), "temperature": 60.0, "resolution": 1.5 * da.attrs["energy_resolution"]}
+    f.update(**changes)
+    want = np.asarray(build_problem(da, config.replace(**changes))[0].background)
+    got = np.asarray(f.problem.background)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5 * np.abs(want).max())
+    assert not np.allclose(got, before, rtol=1e-3, atol=1e-3 * np.abs(want).max())
+    f.run()
+    assert f.traces == traces and np.isfinite(np.asarray(f.state.cost)).all()
+
+
 @pytest.mark.parametrize("temperature,fwhm", [(0.0, 0.012), (30.0, 0.0), (30.0, 0.012), (100.0, 0.005)])
 def test_broadened_edge_against_closed_forms(temperature, fwhm):
     e = np.linspace(-0.08, 0.05, 261)
