@@ -77,12 +77,19 @@ class FitProgress:
 
 @dataclasses.dataclass(frozen=True)
 class FitSnapshot:
-    """Progress of a :class:`Fitter` that another Fitter of the same shape can continue from."""
+    """Progress of a :class:`Fitter` that another Fitter of the same shape can continue from.
+
+    ``released`` (the whole background basis is fitted, :attr:`Fitter.released`) and ``seeded_at``
+    (:attr:`Fitter.seeded_at`) are the fit's stages: neither follows from ``step`` alone, since the
+    background is released early and cross-seeding comes early when every restart has converged.
+    """
 
     state: FitState
     step: int
     history: tuple[np.ndarray, ...]
     status: str
+    released: bool
+    seeded_at: int | None
 
 
 class Runner(Protocol):
@@ -278,8 +285,8 @@ class Fitter:
             omega, intensity, noise, config.background, window_mask(omega, window), temperature, resolution))
 
     def snapshot(self) -> FitSnapshot:
-        """The progress so far (state, step, cost history, status), for :meth:`restore`."""
-        return FitSnapshot(self.state, self.step, tuple(self.history), self.status)
+        """The progress so far (state, step, cost history, status, stages), for :meth:`restore`."""
+        return FitSnapshot(self.state, self.step, tuple(self.history), self.status, self._released, self._seeded_at)
 
     def restore(self, snapshot: FitSnapshot) -> None:
         """Continue from ``snapshot`` (taken from a Fitter with the same shape and restarts)."""
@@ -287,13 +294,12 @@ class Fitter:
         got = jax.tree.map(lambda x: (x.shape, x.dtype), snapshot.state)
         if want != got:
             raise ConfigError("that snapshot comes from a fit of another shape; build a Fitter of that shape")
-        released = self._released
         self.state, self.step, self.status = snapshot.state, snapshot.step, snapshot.status
         self.history = list(snapshot.history)
-        self._released = self.step >= self.release_step
+        # the solver state is the snapshot's, made for the snapshot's stage of the background: keep both
+        self._released = snapshot.released or self.release_step == 0
+        self._seeded_at = snapshot.seeded_at
         self.settings = self._settings()
-        if self._released != released:  # the objective changed with the background's stage
-            self.state = self.engine.restart_solver(self.state, self.problem, self.settings)
         self._evaluated = None
 
     @property

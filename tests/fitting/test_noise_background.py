@@ -250,6 +250,35 @@ def test_update_rebuilds_the_background_for_a_new_window_temperature_and_resolut
     assert f.traces == traces and np.isfinite(np.asarray(f.state.cost)).all()
 
 
+def _same_next_chunk(a, b):
+    a.run()
+    b.run()
+    np.testing.assert_array_equal(np.asarray(a.state.cost), np.asarray(b.state.cost))
+    assert (a.released, a.seeded_at, a.step) == (b.released, b.seeded_at, b.step)
+
+
+def test_restore_keeps_an_early_release_and_the_cross_seeding(clean):
+    """A snapshot carries the fit's stages: the background released before its step (every restart had
+    converged; emulated here by releasing it) and the cross-seeding done. Inferred from the step, a restored
+    fit went back to one background function per EDC and cross-seeded a second time."""
+    da, _ = clean
+    config = SMALL.replace(background="edge")
+    f = Fitter(da, config)
+    f.run()
+    assert f.step < f.release_step and not f.released
+    f._release()  # what Fitter.advanced does when every restart has converged before release_step
+    g = Fitter(da, config)
+    g.restore(f.snapshot())
+    assert g.released
+    _same_next_chunk(f, g)
+    while not f.seeded:
+        f.run()
+    h = Fitter(da, config)
+    h.restore(f.snapshot())
+    assert h.seeded and h.seeded_at == f.seeded_at
+    _same_next_chunk(f, h)
+
+
 @pytest.mark.parametrize("temperature,fwhm", [(0.0, 0.012), (30.0, 0.0), (30.0, 0.012), (100.0, 0.005)])
 def test_broadened_edge_against_closed_forms(temperature, fwhm):
     e = np.linspace(-0.08, 0.05, 261)
