@@ -61,7 +61,8 @@ def fit_with_baselines(
     # a compilation, so the final settings serve for all. XLA's compilation and execution release the
     # GIL, so a new process compiles on both cores (benchmarks/bench_fit.py's whole-process figures); a
     # program this thread reaches while the other compiles it waits for that compilation (fitting.aot.Program).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-fit") as pool:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-fit")
+    try:
         pool.submit(engine.compile_start, 2 * config.restarts, problem, final)
         norman = pool.submit(norman_fit, problem, info, config, final) if config.baselines else None
         fitter = Fitter.from_problem(problem, info, config)
@@ -75,6 +76,12 @@ def fit_with_baselines(
                 on_baselines()
             baselines = {"norman": norman.result().chi2_reduced}
         errors.result()  # before result() uses the programs: one compilation, not one per thread
+    except BaseException:
+        # an error or Ctrl-C: drop what the second thread has not started and do not wait here for the rest
+        # (a `with` block waited for all of it: 3.5–7 s between Ctrl-C and the CLI's exit, measured)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return fitter.result(baselines=baselines)
 
 

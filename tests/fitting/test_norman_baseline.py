@@ -91,3 +91,43 @@ def test_norman_fit_beside_the_main_fit_sees_the_settings_the_main_fit_ends_with
     assert beside.chi2_reduced == alone.chi2_reduced
     assert beside.pairing_evidence == pytest.approx(alone.pairing_evidence, rel=1e-9, abs=1e-9)
     np.testing.assert_array_equal(beside.sigma_anomalous, alone.sigma_anomalous)
+
+
+def test_an_error_in_the_fit_neither_waits_for_nor_starts_the_second_threads_work(cut, monkeypatch):
+    """Ctrl-C or an error in the main fit leaves fit_with_baselines at once: the Norman fit running beside
+    it is not waited for and the evidence programs queued behind it never start (a `with` block waited for
+    both: 3.5–7 s between Ctrl-C and the CLI's exit, measured)."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from arpes_sigma.fitting import pipeline
+
+    gate, calls = threading.Event(), []
+
+    def held_norman(*args):
+        gate.wait(30)  # opened by the test only once the error has reached it
+        calls.append("norman")
+        return SimpleNamespace(chi2_reduced=1.0)
+
+    monkeypatch.setattr(pipeline, "norman_fit", held_norman)
+    monkeypatch.setattr(pipeline, "compile_errors", lambda fitter: calls.append("errors"))
+
+    class Stop(Exception):
+        pass
+
+    def stop(progress):
+        raise Stop
+
+    config = CONFIG.replace(baselines=True, steps=40, band="fixed")
+    try:
+        with pytest.raises(Stop):
+            pipeline.fit_with_baselines(cut, config, callback=stop)
+        assert calls == []  # the held Norman fit was not waited for
+    finally:
+        gate.set()
+    deadline = time.monotonic() + 60
+    while "norman" not in calls and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # time enough for a queued task to start, had it not been cancelled
+    assert calls == ["norman"]
