@@ -334,7 +334,6 @@ def n_params(spec: ModelSpec, *, band: bool = False) -> int:
 
 
 @functools.lru_cache(maxsize=32)
-@functools.lru_cache(maxsize=32)
 def batched_init(spec: ModelSpec) -> Callable[[jax.Array, jax.Array], Params]:
     """Jitted ``(keys (R,), paired_start (R,)) -> params`` stacked on axis 0 (one compilation per spec)."""
     return jax.jit(jax.vmap(lambda key, paired: init_params(spec, key, paired_start=paired)))
