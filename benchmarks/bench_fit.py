@@ -29,7 +29,9 @@ a user runs it): ``process_cold_s`` with an empty JAX compilation cache,
 ``process_warm_s`` with that cache filled; ``bad_input_s`` for a file that is
 not a spectrum (refused before xarray is imported), ``bad_content_s`` for a
 netCDF cut without ``eps_k`` (refused after reading it) and ``help_s`` for
-``--help``; and the ratios to the scipy fit. ``peak_rss_mb`` is this
+``--help``; and the ratios to the scipy fit. ``process_cold_compilations``
+counts the XLA compilations of one more cold process (logged, so not timed):
+the large programs and every small eager one. ``peak_rss_mb`` is this
 benchmark's own process (it fits several times); ``process_peak_rss_mb`` the
 largest of the whole processes above (``RUSAGE_CHILDREN``: in practice the cold
 one, which compiles everything).
@@ -105,6 +107,12 @@ def timed(cmd: list[str], env: dict) -> tuple[float, int]:
     return time.perf_counter() - t0, rc
 
 
+def compilations(cmd: list[str], env: dict) -> int:
+    """XLA compilations of a whole process (``JAX_LOG_COMPILES=1``; run apart from the timed runs)."""
+    out = subprocess.run(cmd, env=dict(env, JAX_LOG_COMPILES="1"), capture_output=True, text=True)
+    return (out.stdout + out.stderr).count("Finished XLA compilation")
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     from arpes_sigma import FitConfig, Fitter
@@ -171,6 +179,8 @@ def main() -> None:
         data.drop_vars("eps_k").to_netcdf(no_eps)
         bad_content_s, rc_bad_content = timed([*exe, "fit", no_eps, "--out", out + "3", "--quiet"], env)
         help_s, _ = timed([*exe, "--help"], env)
+        env_counted = dict(env, ARPES_SIGMA_JAX_CACHE=os.path.join(tmp, "jax-cache-counted"))
+        cold_compilations = compilations([*exe, "fit", cut, "--out", out + "4", "--quiet"], env_counted)
 
     print(json.dumps({
         "problem": "11 EDCs x 171 energies, default FitConfig",
@@ -191,6 +201,7 @@ def main() -> None:
         "process_cold_s": round(cold, 2),
         "process_warm_s": round(warm, 2),
         "process_exit_codes": [rc_cold, rc_warm],
+        "process_cold_compilations": cold_compilations,
         "cold_over_scipy": round(cold / scipy_s, 1),
         "warm_over_scipy": round(warm / scipy_s, 1),
         "bad_input_s": round(bad_s, 2),

@@ -151,7 +151,7 @@ def norman_fit(problem: Problem, info: ProblemInfo, config: FitConfig, settings:
     with :attr:`Fitter.final_settings`' values).
     """
     starts = [NORMAN_STARTS[i % len(NORMAN_STARTS)] for i in range(max(config.restarts, 2))]
-    p0 = jnp.asarray([[-1.0, 10.0 * d, -2.0, -2.0, 0.0, 0.0, 0.0] for d in starts], dtype=jnp.float32)
+    p0 = np.asarray([[-1.0, 10.0 * d, -2.0, -2.0, 0.0, 0.0, 0.0] for d in starts], dtype=np.float32)
     out = [np.asarray(x) for x in _norman_program(config.steps)(p0, problem, settings)]
     _, cost, physical, chi2, fitted, eps = out
     ib = int(np.nanargmin(np.where(np.isfinite(cost), cost, np.nan)))

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from ..errors import ArpesDataError, ConfigError
@@ -228,15 +227,13 @@ class Fitter:
             self.config = self.config.replace(seed=seed)
         c = self.config
         r = c.restarts
-        keys = jax.random.split(jax.random.key(c.seed), r)
-        keys = jnp.concatenate([keys, keys])
-        paired_start = jnp.tile(jnp.arange(r) % 2 == 1, 2)
-        pairing = jnp.concatenate([jnp.ones(r), jnp.zeros(r)])
+        paired_start = np.tile(np.arange(r) % 2 == 1, 2)
+        pairing = np.concatenate([np.ones(r), np.zeros(r)]).astype(np.float32)
         self.step = 0
         self._released = self.release_step == 0
         self.settings = self._settings()
         self.engine: Engine = engine_for(c)
-        self.state: FitState = self.engine.init_state(keys, pairing, paired_start, self.problem, self.settings)
+        self.state: FitState = self.engine.init_state(c.seed, pairing, paired_start, self.problem, self.settings)
         self.history: list[np.ndarray] = []
         self.status = "initialised"
         self._seeded_at: int | None = None
@@ -375,7 +372,7 @@ class Fitter:
             leaf[worst_p], leaf[worst_n] = leaf[best_n], leaf[best_p]
         params["coherence_raw"][worst_p] = 0.15 * np.where(np.arange(self.config.n_poles) % 2 == 0, 1.0, -1.0)
         params["static_gap"][worst_p] = 0.01
-        new = self.engine.fresh(jax.tree.map(jnp.asarray, params), self.state.pairing, self.problem, self.settings)
+        new = self.engine.fresh(params, self.state.pairing, self.problem, self.settings)
         rows = np.zeros(2 * r, bool)
         rows[[worst_p, worst_n]] = True
         self.state = strong(select_rows(rows, new._replace(steps=self.state.steps), self.state))

@@ -28,7 +28,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from ..model import ModelSpec, floor, gap, n_params, poles
@@ -51,7 +50,8 @@ OCCUPIED_BELOW = -0.005
 
 
 def _x64(tree: Any) -> Any:
-    return jax.tree.map(lambda x: jnp.asarray(np.asarray(x), dtype=jnp.float64)
+    # jax.device_put of a NumPy array compiles nothing; jnp.asarray compiles one small program per shape
+    return jax.tree.map(lambda x: jax.device_put(np.asarray(x, dtype=np.float64))
                         if np.issubdtype(np.asarray(x).dtype, np.floating) else x, tree)
 
 
@@ -80,9 +80,9 @@ def _laplace64(fitter: Fitter, noise_scale: float) -> Any:
 
 
 def _std64(fitter: Fitter, ib: int, cov: np.ndarray) -> dict[str, np.ndarray]:
-    best = jax.tree.map(lambda x: x[ib], fitter.state.params)
+    best = jax.tree.map(lambda x: np.asarray(x)[ib], fitter.state.params)
     with jax.enable_x64(True):
-        return self_energy_std(_x64(best), jnp.asarray(cov), fitter.config.model_spec(), _x64(fitter.problem),
+        return self_energy_std(_x64(best), _x64(cov), fitter.config.model_spec(), _x64(fitter.problem),
                                _x64(fitter.settings))
 
 
