@@ -110,6 +110,8 @@ def timed(cmd: list[str], env: dict) -> tuple[float, int]:
 def compilations(cmd: list[str], env: dict) -> int:
     """XLA compilations of a whole process (``JAX_LOG_COMPILES=1``; run apart from the timed runs)."""
     out = subprocess.run(cmd, env=dict(env, JAX_LOG_COMPILES="1"), capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"the counted process failed ({out.returncode}): {out.stderr[-500:]}")
     return (out.stdout + out.stderr).count("Finished XLA compilation")
 
 
@@ -180,7 +182,8 @@ def main() -> None:
         bad_content_s, rc_bad_content = timed([*exe, "fit", no_eps, "--out", out + "3", "--quiet"], env)
         help_s, _ = timed([*exe, "--help"], env)
         env_counted = dict(env, ARPES_SIGMA_JAX_CACHE=os.path.join(tmp, "jax-cache-counted"))
-        cold_compilations = compilations([*exe, "fit", cut, "--out", out + "4", "--quiet"], env_counted)
+        cold_compilations = compilations([*exe, "fit", cut, "--out", os.path.join(tmp, "counted.nc"), "--quiet"],
+                                         env_counted)
 
     print(json.dumps({
         "problem": "11 EDCs x 171 energies, default FitConfig",
