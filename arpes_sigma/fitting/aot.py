@@ -235,6 +235,34 @@ class Program:
         call, out_tree = entry
         return jax.tree.unflatten(out_tree, call(*leaves))
 
+    def output_shapes(self, *args: Any) -> Any | None:
+        """The result's structure, shapes and dtypes for these arguments, when known without tracing.
+
+        Known once the signature is compiled in this process, or stored as an
+        exported program in the folder (read, not compiled); else None (the
+        caller may trace, e.g. with :func:`jax.eval_shape`).
+        """
+        where = folder()
+        leaves, in_tree = jax.tree.flatten(args)
+        avals = tuple(jax.typeof(x) for x in leaves)
+        entry = self._loaded.get((where, in_tree, avals))
+        if entry is not None:
+            call, out_tree = entry
+            return jax.tree.unflatten(out_tree, [jax.ShapeDtypeStruct(o.shape, o.dtype) for o in call.out_info])
+        if where is None:
+            return None
+        try:
+            key = program_key(self.name, self.static, in_tree, avals)
+            with open(os.path.join(where, f"{self.name}-{key[:32]}{SUFFIX}"), "rb") as fh:
+                stored = pickle.load(fh)
+            if stored.get("key") != key:
+                return None
+            exported = jax.export.deserialize(bytearray(stored["exported"]))
+            return jax.tree.unflatten(stored["out_tree"],
+                                      [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in exported.out_avals])
+        except Exception:  # no stored program (or an unreadable one): not known
+            return None
+
     # -- one signature -----------------------------------------------------
     def _prepare(self, where: str | None, leaves: list, in_tree: Any, avals: tuple) -> tuple:
         """(compiled program on the flat arguments, output structure) for this signature."""

@@ -307,15 +307,22 @@ class Engine:
         params = self._draw(seed, paired_start)
         return strong(self.fresh(params, np.asarray(pairing, np.float32), problem, settings))
 
-    def compile_start(self, rows: int, problem: Problem, settings: Settings) -> None:
-        """Compile :attr:`fresh` for ``rows`` restarts by running it once on zero parameters.
+    def compile_chunk(self, rows: int, problem: Problem, settings: Settings) -> None:
+        """Compile :attr:`run_chunk` for ``rows`` restarts by running it once on a zero state.
 
-        Only the shapes matter, so this can run on another thread while the
-        starting parameters are drawn (:meth:`init_state` then finds the
-        program compiled, or waits for it: :class:`~arpes_sigma.fitting.aot.Program`).
+        Only the shapes matter, so this can run on another thread while the fit
+        draws and prepares its start; the fit's first chunk then finds the
+        program compiled, or waits for it (:class:`~arpes_sigma.fitting.aot.Program`).
+        The state's shapes are those of :attr:`fresh`'s result: read from its
+        stored or compiled program when there is one (a warm process), else
+        traced (:func:`jax.eval_shape`, some 0.5 s).
         """
         params = jax.tree.map(lambda s: np.zeros((rows, *s.shape), s.dtype), self._shapes)
-        self.fresh(params, np.zeros(rows, np.float32), problem, settings)
+        args = (params, np.zeros(rows, np.float32), problem, settings)
+        shapes = self.fresh.output_shapes(*args)
+        if shapes is None:
+            shapes = jax.eval_shape(self.fresh.jitted, *args)
+        self.run_chunk(jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes), problem, settings)
 
     def restart_solver(self, state: FitState, problem: Problem, settings: Settings) -> FitState:
         """The same parameters and scales with a fresh solver state (after the objective changed)."""

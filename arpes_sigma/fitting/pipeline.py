@@ -9,7 +9,7 @@ wants the phenomenological comparison a physicist expects call
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from .baselines import fit_baselines, norman_fit
@@ -18,7 +18,7 @@ from .engine import engine_for
 from .fitter import FitProgress, Fitter, drive
 from .problem import build_problem, make_settings
 from .result import FitResult
-from .summary import compile_errors
+from .summary import compile_evidence, compile_std
 
 __all__ = ["fit_with_baselines", "with_baselines"]
 
@@ -54,35 +54,76 @@ def fit_with_baselines(
     engine = engine_for(config)  # here, so that both threads use one Engine and its compiled programs
     final = make_settings(config, problem, info, released=True)
     n_calls = -(-config.steps // config.steps_per_call)
-    # A second thread runs beside the main fit what does not need the fit's progress, in the order the fit
-    # will want it: the fit's fresh start (compiled while this thread draws the starting parameters), the
-    # Norman fit (from the problem and the settings the fit ends with), one run of the evaluation program
-    # on the starting state and one of the evidence programs, which compile them. Only shapes matter to
-    # a compilation, so the final settings serve for all. XLA's compilation and execution release the
-    # GIL, so a new process compiles on both cores (benchmarks/bench_fit.py's whole-process figures); a
-    # program this thread reaches while the other compiles it waits for that compilation (fitting.aot.Program).
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-fit")
+    # A second thread runs what does not need the fit's progress: the solver's chunk, compiled while this
+    # thread draws the starting parameters and compiles the fresh start; the Norman fit (from the problem
+    # and the settings the fit ends with); the evidence and error programs, run once to compile them.
+    # Only shapes matter to a compilation, so the final settings serve for all. XLA's compilation and
+    # execution release the GIL, so a new process compiles on both cores (benchmarks/bench_fit.py's
+    # whole-process figures); a program one thread reaches while the other compiles it waits for that
+    # compilation (fitting.aot.Program). What the second thread has not started when the fit ends, this
+    # thread runs.
+    beside = _Beside()
     try:
-        pool.submit(engine.compile_start, 2 * config.restarts, problem, final)
-        norman = pool.submit(norman_fit, problem, info, config, final) if config.baselines else None
+        beside.submit(engine.compile_chunk, 2 * config.restarts, problem, final)
+        norman = beside.submit(norman_fit, problem, info, config, final) if config.baselines else None
         fitter = Fitter.from_problem(problem, info, config)
-        start = fitter.state
-        pool.submit(engine.evaluate, start.params, start.pairing, problem, final)
-        errors = pool.submit(compile_errors, fitter)
+        beside.submit(compile_evidence, fitter)
+        beside.submit(compile_std, fitter)
         drive(fitter, n_calls, callback)
-        baselines = None
-        if norman is not None:
-            if on_baselines is not None and not norman.done():
-                on_baselines()
-            baselines = {"norman": norman.result().chi2_reduced}
-        errors.result()  # before result() uses the programs: one compilation, not one per thread
+        if on_baselines is not None and norman is not None and not beside.done(norman):
+            on_baselines()
+        results = beside.finish()  # before result() uses the programs: one compilation, not one per thread
     except BaseException:
         # an error or Ctrl-C: drop what the second thread has not started and do not wait here for the rest
-        # (a `with` block waited for all of it: 3.5–7 s between Ctrl-C and the CLI's exit, measured)
-        pool.shutdown(wait=False, cancel_futures=True)
+        # (waiting for all of it took 3.5–7 s between Ctrl-C and the CLI's exit, measured)
+        beside.abandon()
         raise
-    pool.shutdown()
+    baselines = None if norman is None else {"norman": results[norman].chi2_reduced}
     return fitter.result(baselines=baselines)
+
+
+class _Beside:
+    """One helper thread running submitted calls in order; :meth:`finish` shares out what is left.
+
+    Hand-written because :class:`concurrent.futures.ThreadPoolExecutor` has no
+    way for the submitting thread to take back queued work and run it itself.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="beside-fit")
+        self._jobs: list[tuple[Future, Callable[..., Any], tuple]] = []
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> int:
+        """Queue ``fn(*args)``; returns its index in :meth:`finish`'s results."""
+        self._jobs.append((self._pool.submit(fn, *args), fn, args))
+        return len(self._jobs) - 1
+
+    def done(self, index: int) -> bool:
+        """Whether the helper thread has finished call ``index``."""
+        return self._jobs[index][0].done()
+
+    def finish(self) -> list[Any]:
+        """Every call's result, in order.
+
+        The calls the helper thread has not started run here, from the last
+        back (it works from the first on); the others are waited for.
+        """
+        results: list[Any] = [None] * len(self._jobs)
+        waiting = []
+        for i in reversed(range(len(self._jobs))):
+            future, fn, args = self._jobs[i]
+            if future.cancel():
+                results[i] = fn(*args)
+            else:
+                waiting.append(i)
+        for i in waiting:
+            results[i] = self._jobs[i][0].result()
+        self._pool.shutdown()
+        return results
+
+    def abandon(self) -> None:
+        """Drop the calls not started; return without waiting for the one running."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def with_baselines(fitter: Fitter, *, on_baselines: Callable[[], Any] | None = None) -> FitResult:

@@ -40,7 +40,7 @@ from .result import FitResult
 if TYPE_CHECKING:
     from .fitter import Fitter
 
-__all__ = ["ACCEPT_RATIO", "OCCUPIED_BELOW", "cancellation_ratio", "compile_errors", "summarise"]
+__all__ = ["ACCEPT_RATIO", "OCCUPIED_BELOW", "cancellation_ratio", "compile_evidence", "compile_std", "summarise"]
 
 #: Paired restarts whose χ²_red is within this factor of the best enter the spread.
 ACCEPT_RATIO = 1.25
@@ -86,18 +86,25 @@ def _std64(fitter: Fitter, ib: int, cov: np.ndarray) -> dict[str, np.ndarray]:
                                _x64(fitter.settings))
 
 
-def compile_errors(fitter: Fitter) -> None:
-    """Compile the programs of the evidence and the errors for ``fitter``'s shapes, by running them once.
+def compile_evidence(fitter: Fitter) -> None:
+    """Compile the evidence program (the Laplace approximation) for ``fitter``'s shapes, by running it once.
 
-    They run on whatever state the Fitter holds (the values do not matter, the
+    It runs on whatever state the Fitter holds (the values do not matter, the
     shapes do), so this can run on a second thread while the fit runs
     (:func:`arpes_sigma.fitting.pipeline.fit_with_baselines`): in a new
-    process their XLA compilation (≈ 4 s on 2 cores) would otherwise follow
-    the fit. ``jax.enable_x64`` is a thread-local setting, so the fit's own
-    float32 programs are not affected.
+    process its XLA compilation would otherwise follow the fit.
+    ``jax.enable_x64`` is a thread-local setting, so the fit's own float32
+    programs are not affected.
     """
-    lap = _laplace64(fitter, 1.0)
-    _std64(fitter, 0, np.asarray(lap.cov)[0])
+    _laplace64(fitter, 1.0)
+
+
+def compile_std(fitter: Fitter) -> None:
+    """Compile the program of the curves' errors (:func:`compile_evidence`'s partner) by running it once.
+
+    It needs only the covariance's shape, so it does not wait for the evidence.
+    """
+    _std64(fitter, 0, np.eye(n_params(fitter.config.model_spec(), band=True)))
 
 
 def _best(values: np.ndarray, members: np.ndarray) -> int:

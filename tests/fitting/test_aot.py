@@ -118,6 +118,37 @@ def test_two_threads_with_a_new_signature_compile_it_once(tmp_path, stored, capl
         aot.disable()
 
 
+def test_output_shapes_are_read_from_the_compiled_or_stored_program_without_tracing(folder):
+    program, traces = _counting_program("test.shapes")
+    args = _toy_args()
+    assert program.output_shapes(*args) is None  # neither compiled nor stored: unknown
+    out = program(*args)
+    again, traces_again = _counting_program("test.shapes")  # as in a new process: only the stored file
+    for p in (program, again):
+        shapes = p.output_shapes(*args)
+        assert jax.tree.structure(shapes) == jax.tree.structure(out)
+        for s, x in zip(jax.tree.leaves(shapes), jax.tree.leaves(out), strict=True):
+            assert (s.shape, s.dtype) == (x.shape, x.dtype)
+    assert len(traces) == 1 and traces_again == []
+
+
+def test_compile_chunk_compiles_the_chunk_the_fit_then_runs(folder):
+    """Engine.compile_chunk (the second thread of fit_with_baselines) compiles the chunk for a zero state
+    of the shapes the fit will have: the fit's first chunk neither traces nor compiles it again."""
+    from arpes_sigma.fitting.engine import engine_for
+    from arpes_sigma.fitting.problem import build_problem, make_settings
+
+    config = SMALL.replace(n_features=6)  # a shape no other test compiles
+    da, _ = make_spectrum(eps_k=np.linspace(-0.15, 0.03, 5), energies=np.arange(-0.25, 0.0401, 0.0034), seed=3)
+    problem, info = build_problem(da, config)
+    engine = engine_for(config)
+    engine.compile_chunk(2 * config.restarts, problem, make_settings(config, problem, info))
+    assert engine.traces == 1 and len(engine.run_chunk._loaded) == 1
+    f = Fitter(da, config)
+    f.run()
+    assert engine.traces == 1 and len(engine.run_chunk._loaded) == 1 and np.isfinite(f.state.cost).all()
+
+
 def test_stored_program_is_loaded_in_place_of_tracing_and_gives_the_same_result(folder):
     first = aot.Program(_toy, "test.toy")
     _equal(first(*_toy_args()), _toy(*_toy_args()))

@@ -73,8 +73,8 @@ def test_norman_fit_beside_the_main_fit_sees_the_settings_the_main_fit_ends_with
     # fit_with_baselines runs the Norman fit on a second thread from Fitter.final_settings, before the
     # main fit has released its edge background (Fitter.release_step): its χ²_red must be the one a
     # Norman fit after the main fit gets, and differ from one on the first stage's settings. The same
-    # thread runs the evidence programs once (summary.compile_errors, in float64): the main fit and its
-    # evidence must come out as without that thread.
+    # thread runs the evidence and error programs once (summary.compile_evidence, compile_std, in
+    # float64): the main fit and its evidence must come out as without that thread.
     from arpes_sigma.fitting.fitter import drive
     from arpes_sigma.fitting.pipeline import fit_with_baselines
 
@@ -111,7 +111,8 @@ def test_an_error_in_the_fit_neither_waits_for_nor_starts_the_second_threads_wor
         return SimpleNamespace(chi2_reduced=1.0)
 
     monkeypatch.setattr(pipeline, "norman_fit", held_norman)
-    monkeypatch.setattr(pipeline, "compile_errors", lambda fitter: calls.append("errors"))
+    monkeypatch.setattr(pipeline, "compile_evidence", lambda fitter: calls.append("evidence"))
+    monkeypatch.setattr(pipeline, "compile_std", lambda fitter: calls.append("std"))
 
     class Stop(Exception):
         pass
@@ -131,3 +132,42 @@ def test_an_error_in_the_fit_neither_waits_for_nor_starts_the_second_threads_wor
         time.sleep(0.05)
     time.sleep(0.5)  # time enough for a queued task to start, had it not been cancelled
     assert calls == ["norman"]
+
+
+def test_what_the_second_thread_has_not_started_when_the_fit_ends_runs_on_the_first(cut, monkeypatch):
+    """fit_with_baselines shares out the work left when the fit ends: the calls still queued on the second
+    thread (here the evidence and error programs, behind a Norman fit held until then) run on the calling
+    thread, while the second thread finishes its own."""
+    import threading
+    from types import SimpleNamespace
+
+    from arpes_sigma.fitting import pipeline
+
+    started, gate, where = threading.Event(), threading.Event(), {}
+
+    def held_norman(*args):
+        started.set()
+        gate.wait(30)
+        where["norman"] = threading.current_thread().name
+        return SimpleNamespace(chi2_reduced=1.5)
+
+    def record(name):
+        return lambda fitter: where.setdefault(name, threading.current_thread().name)
+
+    monkeypatch.setattr(pipeline, "norman_fit", held_norman)
+    monkeypatch.setattr(pipeline, "compile_evidence", record("evidence"))
+    monkeypatch.setattr(pipeline, "compile_std", record("std"))
+
+    def at_the_end(progress):
+        if progress.step >= progress.total:
+            assert started.wait(30), "the Norman fit never started on the second thread"
+            threading.Timer(1.0, gate.set).start()  # once this thread has taken what is queued
+
+    config = CONFIG.replace(baselines=True, steps=20, band="fixed")
+    try:
+        result = pipeline.fit_with_baselines(cut, config, callback=at_the_end)
+    finally:
+        gate.set()
+    main = threading.current_thread().name
+    assert where == {"norman": where["norman"], "evidence": main, "std": main}
+    assert where["norman"].startswith("beside-fit") and result.baselines["norman"] == 1.5
