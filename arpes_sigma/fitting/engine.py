@@ -48,7 +48,7 @@ from jax.custom_derivatives import SymbolicZero
 from jax.flatten_util import ravel_pytree
 
 from ..model import ModelSpec, Params, batched_init, init_params, self_energy
-from .aot import Program
+from .aot import LIGHT, Program
 from .config import FitConfig
 from .loss import band_energies, prior_terms, residuals
 from .problem import Problem, Settings
@@ -289,7 +289,8 @@ class Engine:
         #: seed; one program (the eager key, split and stacking each compiled a small program of their own)
         self._draw = Program(jax.jit(draw_twice), "engine.draw", static)
         #: (params (R,…), pairing (R,), problem, settings) -> Evaluation with leading axis R
-        self.evaluate = Program(jax.jit(jax.vmap(evaluate, in_axes=(0, 0, None, None))), "engine.evaluate", static)
+        self.evaluate = Program(jax.jit(jax.vmap(evaluate, in_axes=(0, 0, None, None))), "engine.evaluate", static,
+                                LIGHT)
 
     @property
     def traces(self) -> int:

@@ -49,7 +49,7 @@ from jax.flatten_util import ravel_pytree
 
 from ..model import BAND_PRIOR_WIDTH, ENERGY_SCALE, ModelSpec, Params, self_energy
 from ..physics import sigma_total
-from .aot import Program
+from .aot import LIGHT, Program
 from .loss import band_energies, residuals
 from .problem import Problem, Settings
 
@@ -116,13 +116,13 @@ def _laplace_one(params: Params, pairing: jax.Array, noise_scale: jax.Array, spe
 def _compiled(spec: ModelSpec) -> Any:
     fn = functools.partial(_laplace_one, spec=spec)
     return Program(jax.jit(jax.vmap(lambda p, a, c, prob, st: fn(p, a, c, problem=prob, settings=st),
-                                    in_axes=(0, 0, None, None, None))), "evidence.laplace", spec)
+                                    in_axes=(0, 0, None, None, None))), "evidence.laplace", spec, LIGHT)
 
 
 def laplace(params: Params, pairing: jax.Array, noise_scale: float, spec: ModelSpec,
             problem: Problem, settings: Settings) -> Laplace:
     """The Laplace approximation of every restart (params and pairing with a leading axis R)."""
-    return _compiled(spec)(params, pairing, jnp.asarray(noise_scale, jnp.float32), problem, settings)
+    return _compiled(spec)(params, pairing, np.float32(noise_scale), problem, settings)
 
 
 def _self_energy_parts(theta: jax.Array, unravel: Any, spec: ModelSpec, problem: Problem,
@@ -141,7 +141,7 @@ def _std_compiled(spec: ModelSpec) -> Any:
         jac = jax.jacfwd(lambda t: _self_energy_parts(t, unravel, spec, problem, settings))(flat)
         return jnp.sqrt(jnp.maximum(jnp.einsum("ip,pq,iq->i", jac, cov, jac), 0.0))
 
-    return Program(jax.jit(run), "evidence.self_energy_std", spec)
+    return Program(jax.jit(run), "evidence.self_energy_std", spec, LIGHT)
 
 
 def self_energy_std(params: Params, cov: jax.Array, spec: ModelSpec, problem: Problem,

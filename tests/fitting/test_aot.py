@@ -149,6 +149,42 @@ def test_compile_chunk_compiles_the_chunk_the_fit_then_runs(folder):
     assert engine.traces == 1 and len(engine.run_chunk._loaded) == 1 and np.isfinite(f.state.cost).all()
 
 
+def test_light_programs_give_what_fully_optimised_ones_give(monkeypatch):
+    """The programs compiled with aot.LIGHT (LLVM level 0: the evaluation, the evidence, the errors) must
+    give the values the default optimisation gives, to rounding: each call of a fit's result() is replayed
+    through the same function compiled without the options."""
+    calls = []
+    real = aot.Program.__call__
+
+    def spy(self, *args):
+        if self.compiler_options is not None:
+            calls.append((self, args, bool(jax.config.jax_enable_x64)))
+        return real(self, *args)
+
+    da, _ = make_spectrum(eps_k=np.linspace(-0.15, 0.03, 5), energies=np.arange(-0.25, 0.0401, 0.0034), seed=3)
+    f = Fitter(da, SMALL)
+    f.run()
+    monkeypatch.setattr(aot.Program, "__call__", spy)
+    f._evaluated = None  # evaluate again, through the spy
+    f.result()
+    monkeypatch.undo()
+    names = {p.name for p, _, _ in calls}
+    assert names == {"engine.evaluate", "evidence.laplace", "evidence.self_energy_std"}
+    for program, args, x64 in calls:
+        full = aot.Program(program.jitted, program.name + ".full", program.static)
+        assert full.compiler_options is None
+        with jax.enable_x64(x64):
+            light, want = program(*args), full(*args)
+        for a, b in zip(jax.tree.leaves(light), jax.tree.leaves(want), strict=True):
+            a, b = np.asarray(a), np.asarray(b)
+            if np.issubdtype(a.dtype, np.inexact):
+                tol = 1e-4 if np.finfo(a.dtype).bits == 32 else 1e-9  # float32 / complex64: single precision
+                np.testing.assert_allclose(a, b, rtol=tol, atol=tol * max(np.nanmax(np.abs(b)), 1.0),
+                                           err_msg=program.name)
+            else:
+                np.testing.assert_array_equal(a, b, err_msg=program.name)
+
+
 def test_stored_program_is_loaded_in_place_of_tracing_and_gives_the_same_result(folder):
     first = aot.Program(_toy, "test.toy")
     _equal(first(*_toy_args()), _toy(*_toy_args()))
