@@ -70,11 +70,12 @@ def test_norman_baseline_learns_the_band_when_the_main_fit_does(wrong_band):
 
 
 def test_norman_fit_beside_the_main_fit_sees_the_settings_the_main_fit_ends_with(cut):
-    # fit_with_baselines runs the Norman fit on a second thread from Fitter.final_settings, before the
-    # main fit has released its edge background (Fitter.release_step): its χ²_red must be the one a
-    # Norman fit after the main fit gets, and differ from one on the first stage's settings. The same
-    # thread runs the evidence and error programs once (summary.compile_evidence, compile_std, in
-    # float64): the main fit and its evidence must come out as without that thread.
+    # fit_with_baselines runs the Norman fit on a second thread from the final settings (the values of
+    # Fitter.final_settings), before the main fit has released its edge background (Fitter.release_step):
+    # its χ²_red must be the one a Norman fit after the main fit gets, and differ from one on the first
+    # stage's settings. The same thread runs the evidence and error programs once
+    # (summary.compile_evidence, compile_std, in float64): the main fit and its evidence must come out as
+    # without that thread.
     from arpes_sigma.fitting.fitter import drive
     from arpes_sigma.fitting.pipeline import fit_with_baselines
 
