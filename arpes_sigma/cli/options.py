@@ -116,7 +116,14 @@ def check_output(path: str | None, *, inputs: tuple = (), suffixes: tuple[str, .
 
 
 class Progress:
-    """tqdm progress bar fed by the fit callback (nothing when ``quiet``)."""
+    """tqdm progress bar fed by the fit callback (nothing when ``quiet``).
+
+    Until the first report it says that the fit's programs are being
+    compiled (seconds in a new process, most of a first run), and its clock
+    starts at that report, so its rate and time left are those of the solver
+    steps: with the compilation counted, a first run showed 1.1 step/s and
+    2:48 left for a fit that ended 2 s later.
+    """
 
     def __init__(self, total: int, quiet: bool, desc: str):
         self.bar = None
@@ -124,12 +131,17 @@ class Progress:
             from tqdm.auto import tqdm
 
             self.bar = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True)
+            self.bar.set_postfix_str("compiling (kept for later runs)")
         self.done = 0
 
     def __call__(self, p: Any) -> None:
         """Advance the bar to the step of progress report ``p`` and show its χ²_red."""
         if self.bar is not None:
-            self.bar.update(p.step - self.done)
+            if self.done == 0:  # the first report: the clock (and the rate) start here, after the compilation
+                self.bar.reset(total=self.bar.total)
+                self.bar.initial = self.bar.n = self.bar.last_print_n = p.step
+            else:
+                self.bar.update(p.step - self.done)
             self.bar.set_postfix(chi2=f"{p.chi2_reduced:.3f}")
         self.done = p.step
 
