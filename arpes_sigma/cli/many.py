@@ -52,6 +52,13 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``arpes-sigma fit-many``; returns the exit status (0 ok, 1 some cuts failed, 130 interrupted)."""
+    from ..many.cluster import ctrl_c_noted
+
+    with ctrl_c_noted():  # a Ctrl-C that Python drops is still seen between results
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if uses_raw(args):
         from .many_raw import run_raw
 

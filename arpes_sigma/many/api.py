@@ -73,7 +73,7 @@ import xarray as xr
 from ..errors import ArpesDataError, ConfigError, describe
 from ..fitting.config import FitConfig
 from ..io.writers import to_netcdf_atomic
-from .cluster import client_for, cores, run_dask
+from .cluster import client_for, cores, raise_if_interrupted, run_dask
 from .slices import FORMAT, TEMPERATURE_DIMS, as_dataarray, fingerprint, slice_dim, split
 from .store import (
     MANIFEST,
@@ -307,6 +307,7 @@ def _run(slices, config, fp, dim, coord, coord_attrs, out, client, progress, n_w
                 for g in groups:
                     for index, payload in fit_task([(i, slices[i]) for i in g], config, compile_cache, batch):
                         on_result(index, payload)
+                    raise_if_interrupted()
             else:
                 with client_for(client, min(workers, len(groups))) as c:
                     run_dask(c, fit_task, groups, slices, config, compile_cache, batch, fp, on_result, failure)

@@ -11,13 +11,46 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import ConfigError, describe
 
-__all__ = ["client_for", "cores", "run_dask", "worker_environment"]
+__all__ = ["INTERRUPTED", "client_for", "cores", "ctrl_c_noted", "raise_if_interrupted", "run_dask",
+           "worker_environment"]
+
+#: Set by :func:`ctrl_c_noted`'s SIGINT handler and checked between results. Python drops a
+#: KeyboardInterrupt raised while a weakref callback or a finaliser runs (it prints "Exception ignored
+#: in ..." and goes on): the fit-many CLI test once saw its Ctrl-C lost that way and the run finish.
+INTERRUPTED = threading.Event()
+
+
+@contextlib.contextmanager
+def ctrl_c_noted() -> Iterator[None]:
+    """Within: Ctrl-C raises KeyboardInterrupt as usual and is also noted in :data:`INTERRUPTED`."""
+    def on_sigint(signum: int, frame: Any) -> None:
+        INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    INTERRUPTED.clear()
+    if threading.current_thread() is not threading.main_thread():  # signal handlers belong to the main thread
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        INTERRUPTED.clear()
+
+
+def raise_if_interrupted() -> None:
+    """Raise the KeyboardInterrupt of a Ctrl-C that Python dropped (see :data:`INTERRUPTED`)."""
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 def worker_environment() -> dict:
@@ -126,6 +159,7 @@ def run_dask(
             for index, payload in results:
                 on_result(index, payload)
             fut.release()
+            raise_if_interrupted()
     except BaseException:
         with contextlib.suppress(Exception):
             client.cancel(list(futures))
