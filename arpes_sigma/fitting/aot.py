@@ -234,9 +234,7 @@ class Program:
 
     def __call__(self, *args: Any) -> Any:
         """``jitted(*args)``, from the stored exported program when the folder is on."""
-        where = folder()
-        leaves, in_tree = jax.tree.flatten(args)
-        avals = tuple(jax.typeof(x) for x in leaves)
+        where, leaves, in_tree, avals = _signature(args)
         signature = (where, in_tree, avals)
         entry = self._loaded.get(signature)
         if entry is None:
@@ -254,9 +252,7 @@ class Program:
         exported program in the folder (read, not compiled); else None (the
         caller may trace, e.g. with :func:`jax.eval_shape`).
         """
-        where = folder()
-        leaves, in_tree = jax.tree.flatten(args)
-        avals = tuple(jax.typeof(x) for x in leaves)
+        where, _, in_tree, avals = _signature(args)
         entry = self._loaded.get((where, in_tree, avals))
         if entry is not None:
             call, out_tree = entry
@@ -265,15 +261,13 @@ class Program:
             return None
         try:
             key = program_key(self.name, self.static, in_tree, avals)
-            with open(os.path.join(where, f"{self.name}-{key[:32]}{SUFFIX}"), "rb") as fh:
-                stored = pickle.load(fh)
-            if stored.get("key") != key:
-                return None
-            exported = jax.export.deserialize(bytearray(stored["exported"]))
-            return jax.tree.unflatten(stored["out_tree"],
-                                      [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in exported.out_avals])
-        except Exception:  # no stored program (or an unreadable one): not known
+        except Exception:  # a key that cannot be made: nothing stored under it
             return None
+        stored = _read(self._path(where, key), key, avals)
+        if stored is None:
+            return None
+        exported, out_tree = stored
+        return jax.tree.unflatten(out_tree, [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in exported.out_avals])
 
     # -- one signature -----------------------------------------------------
     def _prepare(self, where: str | None, leaves: list, in_tree: Any, avals: tuple) -> tuple:
@@ -288,7 +282,7 @@ class Program:
         if key is None:
             self.last = "jit"
             return self._traced(leaves, in_tree)
-        path = os.path.join(where, f"{self.name}-{key[:32]}{SUFFIX}")
+        path = self._path(where, key)
         entry = self._load(path, key, avals, leaves)
         if entry is not None:
             self.last = "loaded"
@@ -320,21 +314,16 @@ class Program:
         program, out_trees = self._flat(in_tree)
         return program.lower(*leaves).compile(self.compiler_options), out_trees[-1]
 
+    def _path(self, where: str, key: str) -> str:
+        """The file of this program's ``key`` in the folder ``where``."""
+        return os.path.join(where, f"{self.name}-{key[:32]}{SUFFIX}")
+
     def _load(self, path: str, key: str, avals: tuple, leaves: list) -> tuple | None:
-        """The stored program at ``path`` if it is this key's and takes these arguments; else None."""
-        try:
-            with open(path, "rb") as fh:
-                stored = pickle.load(fh)
-            if not isinstance(stored, dict) or stored.get("key") != key:
-                return None
-            exported = jax.export.deserialize(bytearray(stored["exported"]))
-            out_tree = stored["out_tree"]
-            if (tuple(a.shape for a in exported.in_avals) != tuple(a.shape for a in avals)
-                    or tuple(a.dtype for a in exported.in_avals) != tuple(a.dtype for a in avals)
-                    or out_tree.num_leaves != len(exported.out_avals)):
-                return None
-        except Exception:  # missing, truncated, corrupt or from another key: export again
+        """The stored program at ``path`` compiled, if it is this key's and takes these arguments; else None."""
+        stored = _read(path, key, avals)
+        if stored is None:  # missing, truncated, corrupt or from another key: export again
             return None
+        exported, out_tree = stored
         with contextlib.suppress(OSError):
             os.utime(path)  # used now: the last to go when the folder is pruned
         return self._compiled(exported, leaves), out_tree
@@ -370,3 +359,27 @@ class Program:
     def _compiled(self, exported: jax.export.Exported, leaves: list) -> Callable[..., Any]:
         """``exported`` compiled for arguments like ``leaves`` (through JAX's persistent cache when it is on)."""
         return jax.jit(exported.call).lower(*leaves).compile(self.compiler_options)
+
+
+def _signature(args: tuple) -> tuple[str | None, list, Any, tuple]:
+    """(folder, flat arguments, their structure, their abstract values): what a :class:`Program` keys on."""
+    leaves, in_tree = jax.tree.flatten(args)
+    return folder(), leaves, in_tree, tuple(jax.typeof(x) for x in leaves)
+
+
+def _read(path: str, key: str, avals: tuple) -> tuple[jax.export.Exported, Any] | None:
+    """(exported program, output structure) stored at ``path``, if it is ``key``'s and takes ``avals``; else None."""
+    try:
+        with open(path, "rb") as fh:
+            stored = pickle.load(fh)
+        if not isinstance(stored, dict) or stored.get("key") != key:
+            return None
+        exported = jax.export.deserialize(bytearray(stored["exported"]))
+        out_tree = stored["out_tree"]
+        if (tuple(a.shape for a in exported.in_avals) != tuple(a.shape for a in avals)
+                or tuple(a.dtype for a in exported.in_avals) != tuple(a.dtype for a in avals)
+                or out_tree.num_leaves != len(exported.out_avals)):
+            return None
+    except Exception:  # missing, truncated, corrupt or unreadable
+        return None
+    return exported, out_tree
