@@ -1,0 +1,52 @@
+"""Do the Laplace error bars mean what they say? Checked against the scatter of fits over noise seeds.
+
+The ``*_std`` of a result come from one spectrum: the Gauss–Newton curvature at
+the optimum, propagated to the curves by linearisation. Here the same truth is
+measured four times with independent noise (``make_spectrum``'s own two-pole
+truth, which the model can represent) and fitted each time: the scatter of the
+fitted peaks over the seeds is what the error bars claim to predict, found by a
+path that never forms a Hessian. Measured over ten seeds
+(``benchmarks/bench_uncertainty.py``): at the |Im W| peak the scatter is 0.057 eV
+against a median Laplace error of 0.078 eV (ratio 0.72; for Σ11 0.035 against
+0.048), every seed's truth within 1.6 of its own error bars, and every seed's
+peak too high (mean +15 %, γ of the main pole 6.7 meV against 8 meV: with the
+resolution's 10 meV the data leave the width and a second, broad pole
+interchangeable, and the fit sharpens).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from arpes_sigma import FitConfig, fit
+from arpes_sigma.fitting.summary import OCCUPIED_BELOW
+from arpes_sigma.synthetic import make_spectrum
+
+SEEDS = range(4)
+
+
+@pytest.fixture(scope="module")
+def fits():
+    out = []
+    for seed in SEEDS:
+        data, truth = make_spectrum("bi2212_like", seed=seed)
+        out.append((fit(data, FitConfig()), truth))
+    return out
+
+
+@pytest.mark.parametrize("name, truth_var", [("sigma_normal", "im_sigma_normal"),
+                                             ("sigma_anomalous", "im_sigma_anomalous")])
+def test_laplace_errors_predict_the_scatter_over_noise_seeds(fits, name, truth_var):
+    peaks, stds = [], []
+    for result, truth in fits:
+        true = truth[truth_var].values
+        j = int(np.argmax(np.where(result.omega < OCCUPIED_BELOW, np.abs(true), -np.inf)))
+        value = getattr(result, name).imag[j]
+        std = getattr(result, f"{name}_std").imag[j]
+        assert abs(value - true[j]) <= 2.5 * std, (value, true[j], std)  # each seed's truth within its error bars
+        peaks.append(value)
+        stds.append(std)
+    ratio = np.std(peaks, ddof=1) / np.median(stds)
+    # four seeds estimate a scatter to about ±35 %; error bars 3× too wide or 2× too narrow fail
+    assert 1 / 3 < ratio < 2.0, (ratio, peaks, stds)
