@@ -90,7 +90,7 @@ def tfim_sample(quick):
 
 def _variational(lx, temps, quick, **kw):
     model = J1J2Square(lx, lx, 1.0, 0.5)
-    settings = dict(method="variational", features=2, beta_step=0.05, chains=256, samples=2048, seed=0)
+    settings = dict(method="variational", features=4, beta_step=0.05, chains=512, samples=8192, seed=0)
     if quick:
         settings.update(beta_step=0.1, samples=512, chains=128)
     settings.update(kw)
@@ -110,7 +110,7 @@ def j1j2_4x4(quick):
 
 
 def j1j2_6x6(quick):
-    model, res = _variational(6, np.array([2.0]), quick, beta_step=0.1, samples=1024, chains=256)
+    model, res = _variational(6, np.array([2.0]), quick, features=2, beta_step=0.1, samples=1024, chains=256)
     return {"method": res.method, "seconds": round(res.seconds, 1), "units": res.units, "table": _rows(res),
             "settings": {k: getattr(res.config, k) for k in ("features", "beta_step", "samples", "chains")},
             "reference": "none (2^36 states)"}

@@ -22,7 +22,7 @@ __all__ = ["ThermalPanel"]
 _SETTINGS = {  # quick settings per method, so that a press of Run takes seconds
     "exact": {},
     "sample": {"trotter_step": 0.1, "sweeps": 400, "chains": 32},
-    "variational": {"beta_step": 0.05, "samples": 1024, "chains": 256, "measure_sweeps": 32},
+    "variational": {"features": 2, "beta_step": 0.05, "samples": 1024, "chains": 256, "measure_sweeps": 32},
 }
 
 

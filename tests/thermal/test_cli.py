@@ -83,6 +83,22 @@ def test_variational_run_on_a_3x3_torus(tmp_path):
         assert cfg["samples"] == 128 and cfg["chains"] == 32 and cfg["features"] == 1
 
 
+def test_variational_defaults_are_the_measured_ones(tmp_path):
+    """The README's 4 × 4 row (1.1 % in E at T = 2) is measured with these; other methods keep theirs."""
+    from arpes_sigma.cli.thermal import build_config
+
+    argv = ["thermal", "--model", "j1j2", "--sites", "16", "--j2", "0.5", "--temperatures", "1", "--out",
+            str(tmp_path / "v.nc")]
+    _, _, config, _ = build_config(_parse(argv + ["--method", "variational"]))
+    assert (config.features, config.samples, config.chains) == (4, 8192, 512)
+    _, _, config, _ = build_config(_parse(argv + ["--method", "variational", "--chains", "64"]))
+    assert (config.samples, config.chains) == (1024, 64)  # 16 samples per chain unless --samples is given
+    _, _, config, _ = build_config(_parse(["thermal", "--model", "tfim", "--sites", "8", "--field", "1",
+                                           "--temperatures", "1", "--method", "sample",
+                                           "--out", str(tmp_path / "s.nc")]))
+    assert config.chains == 32
+
+
 @pytest.mark.parametrize("given,expected", [(None, "translation"), ("Space", "space"), ("full", "full")])
 def test_symmetry_option_reaches_the_variational_machine(tmp_path, given, expected):
     from arpes_sigma.cli.thermal import build_config
