@@ -177,7 +177,7 @@ def build_config(args: argparse.Namespace) -> tuple:
     kwargs = {"method": method, "seed": _int("seed", args.seed, 0)}
     if method == "variational":
         # measured on the 4 x 4 J1-J2 torus (README): alpha 4 with 8192 samples from 512 chains gives
-        # 1.1 % / 3.7 % / 7.9 % in E at T = 2 / 1 / 0.5 in 192 s, against 2.5 / 4.4 / 9.6 % for alpha 2, 2048
+        # 1.1 % / 3.7 % / 7.9 % in E at T = 2 / 1 / 0.5 in about 3 min, against 2.5 / 4.4 / 9.6 % for alpha 2, 2048
         kwargs["chains"] = VARIATIONAL_CHAINS
     for option, (field, kind, minimum, applies) in _OPTIONS.items():
         text = getattr(args, option, None)

@@ -9,9 +9,9 @@ path that never forms a Hessian. Measured over ten seeds
 (``benchmarks/bench_uncertainty.py``): at the |Im W| peak the scatter is 0.057 eV
 against a median Laplace error of 0.078 eV (ratio 0.72; for Σ11 0.035 against
 0.048), every seed's truth within 1.6 of its own error bars, and every seed's
-peak too high (mean +15 %, γ of the main pole 6.7 meV against 8 meV: with the
-resolution's 10 meV the data leave the width and a second, broad pole
-interchangeable, and the fit sharpens).
+peak too high (mean +15 %: the main pole's γ comes out 6.6–7.1 meV against 8 meV,
+with one pole or two, while the network background takes the truth's Γ0 + α|ω|;
+at 10 meV resolution the data admit the sharper shape).
 """
 
 from __future__ import annotations
