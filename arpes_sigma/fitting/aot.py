@@ -257,11 +257,8 @@ class Program:
         if entry is not None:
             call, out_tree = entry
             return jax.tree.unflatten(out_tree, [jax.ShapeDtypeStruct(o.shape, o.dtype) for o in call.out_info])
-        if where is None:
-            return None
-        try:
-            key = program_key(self.name, self.static, in_tree, avals)
-        except Exception:  # a key that cannot be made: nothing stored under it
+        key = None if where is None else self._key(in_tree, avals)
+        if key is None:  # no folder, or no process-independent key: nothing stored
             return None
         stored = _read(self._path(where, key), key, avals)
         if stored is None:
@@ -275,11 +272,8 @@ class Program:
         if where is None:
             self.last = ""
             return self._traced(leaves, in_tree)
-        try:
-            key = program_key(self.name, self.static, in_tree, avals)
-        except Exception:  # a key that cannot be made: plain jit
-            key = None
-        if key is None:
+        key = self._key(in_tree, avals)
+        if key is None:  # plain jit
             self.last = "jit"
             return self._traced(leaves, in_tree)
         path = self._path(where, key)
@@ -313,6 +307,13 @@ class Program:
         """The function traced and compiled here (no stored program)."""
         program, out_trees = self._flat(in_tree)
         return program.lower(*leaves).compile(self.compiler_options), out_trees[-1]
+
+    def _key(self, in_tree: Any, avals: tuple) -> str | None:
+        """:func:`program_key` of this program for a signature; None when none can be made."""
+        try:
+            return program_key(self.name, self.static, in_tree, avals)
+        except Exception:  # e.g. a static part whose repr fails
+            return None
 
     def _path(self, where: str, key: str) -> str:
         """The file of this program's ``key`` in the folder ``where``."""

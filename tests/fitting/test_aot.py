@@ -132,6 +132,18 @@ def test_output_shapes_are_read_from_the_compiled_or_stored_program_without_trac
     assert len(traces) == 1 and traces_again == []
 
 
+def test_output_shapes_without_a_key_is_unknown_not_an_error(folder):
+    """A program whose static part has no process-independent key is never stored: its shapes are
+    unknown until it is compiled (output_shapes once built a file name from the missing key)."""
+    program = aot.Program(jax.jit(_toy.__wrapped__), "test.nokey", object())
+    args = _toy_args()
+    assert program.output_shapes(*args) is None
+    out = program(*args)
+    assert program.last == "jit"
+    assert [s.shape for s in jax.tree.leaves(program.output_shapes(*args))] == [
+        x.shape for x in jax.tree.leaves(out)]
+
+
 def test_compile_chunk_compiles_the_chunk_the_fit_then_runs(folder):
     """Engine.compile_chunk (the second thread of fit_with_baselines) compiles the chunk for a zero state
     of the shapes the fit will have: the fit's first chunk neither traces nor compiles it again."""
