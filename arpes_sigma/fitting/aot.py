@@ -58,6 +58,15 @@ TRACED_DISTRIBUTIONS = ("jax", "jaxlib", "equinox", "lineax", "optimistix", "fla
 FORMAT = 1
 #: Most bytes of exported programs kept in the folder (some 180 sets of the fit's programs).
 MAX_BYTES = 64 << 20
+#: Held while a Program runs, until its results are ready: one Program runs at a time in a process.
+#: XLA's CPU LAPACK kernels (the Cholesky factorisations of the solver, the Norman fit and the evidence)
+#: split a batch over the intra-op thread pool and block until the pieces are done. Two such kernels
+#: started from two threads (the fit and its helper thread, fitting.pipeline) can hold every worker of a
+#: two-core pool, each waiting for pieces that no free worker is left to run: the process hangs for good
+#: (seen on this project's 2-core machine: a cold ``arpes-sigma fit`` with n_features=32 hung in 4 of 4
+#: runs, both workers inside potrf; ``--xla_cpu_multi_thread_eigen=false`` did not help). Compilation
+#: is outside the lock, so the helper thread still compiles while the fit runs.
+_EXECUTION = threading.Lock()
 #: Suffix of the stored programs' files.
 SUFFIX = ".jaxexport"
 #: XLA options for light programs (the evaluation, the evidence, the errors): LLVM's optimisation level 0
@@ -233,7 +242,28 @@ class Program:
         self.loads = 0
 
     def __call__(self, *args: Any) -> Any:
-        """``jitted(*args)``, from the stored exported program when the folder is on."""
+        """``jitted(*args)``, from the stored exported program when the folder is on; returns when it is done.
+
+        Calls from several threads run one after another (:data:`_EXECUTION`).
+        """
+        leaves, (call, out_tree) = self._entry(args)
+        with _EXECUTION:
+            out = jax.block_until_ready(call(*leaves))
+        return jax.tree.unflatten(out_tree, out)
+
+    def compile(self, *args: Any) -> None:
+        """Make the program for these arguments' signature ready (load or export, compile) without running it.
+
+        What a helper thread does ahead of the first call (only the arguments'
+        structure, shapes and dtypes matter, not their values).
+        """
+        self._entry(args)
+
+    def _entry(self, args: tuple) -> tuple[list, tuple[Callable[..., Any], Any]]:
+        """The flat arguments and (compiled program on them, output structure) for ``args``' signature.
+
+        The program is made once per signature.
+        """
         where, leaves, in_tree, avals = _signature(args)
         signature = (where, in_tree, avals)
         entry = self._loaded.get(signature)
@@ -242,8 +272,7 @@ class Program:
                 entry = self._loaded.get(signature)
                 if entry is None:
                     entry = self._loaded[signature] = self._prepare(where, leaves, in_tree, avals)
-        call, out_tree = entry
-        return jax.tree.unflatten(out_tree, call(*leaves))
+        return leaves, entry
 
     def output_shapes(self, *args: Any) -> Any | None:
         """The result's structure, shapes and dtypes for these arguments, when known without tracing.

@@ -309,7 +309,7 @@ class Engine:
         return strong(self.fresh(params, np.asarray(pairing, np.float32), problem, settings))
 
     def compile_chunk(self, rows: int, problem: Problem, settings: Settings) -> None:
-        """Compile :attr:`run_chunk` for ``rows`` restarts by running it once on a zero state.
+        """Compile :attr:`run_chunk` for ``rows`` restarts (the signature of a zero state; nothing runs).
 
         Only the shapes matter, so this can run on another thread while the fit
         draws and prepares its start; the fit's first chunk then finds the
@@ -323,7 +323,7 @@ class Engine:
         shapes = self.fresh.output_shapes(*args)
         if shapes is None:
             shapes = jax.eval_shape(self.fresh.jitted, *args)
-        self.run_chunk(jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes), problem, settings)
+        self.run_chunk.compile(jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes), problem, settings)
 
     def restart_solver(self, state: FitState, problem: Problem, settings: Settings) -> FitState:
         """The same parameters and scales with a fresh solver state (after the objective changed)."""

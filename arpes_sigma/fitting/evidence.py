@@ -120,9 +120,16 @@ def _compiled(spec: ModelSpec) -> Any:
 
 
 def laplace(params: Params, pairing: jax.Array, noise_scale: float, spec: ModelSpec,
-            problem: Problem, settings: Settings) -> Laplace:
-    """The Laplace approximation of every restart (params and pairing with a leading axis R)."""
-    return _compiled(spec)(params, pairing, np.float32(noise_scale), problem, settings)
+            problem: Problem, settings: Settings, *, compile_only: bool = False) -> Laplace | None:
+    """The Laplace approximation of every restart (params and pairing with a leading axis R).
+
+    With ``compile_only`` the program for these arguments' shapes is made
+    ready and nothing runs (None is returned).
+    """
+    program, args = _compiled(spec), (params, pairing, np.float32(noise_scale), problem, settings)
+    if compile_only:
+        return program.compile(*args)
+    return program(*args)
 
 
 def _self_energy_parts(theta: jax.Array, unravel: Any, spec: ModelSpec, problem: Problem,
@@ -145,7 +152,7 @@ def _std_compiled(spec: ModelSpec) -> Any:
 
 
 def self_energy_std(params: Params, cov: jax.Array, spec: ModelSpec, problem: Problem,
-                    settings: Settings) -> dict[str, np.ndarray]:
+                    settings: Settings, *, compile_only: bool = False) -> dict[str, np.ndarray] | None:
     """Statistical standard deviations by linearisation (the delta method).
 
     ``params`` is one restart's parameter pytree (the paired model) and
@@ -157,8 +164,11 @@ def self_energy_std(params: Params, cov: jax.Array, spec: ModelSpec, problem: Pr
     dict
         ``sigma_normal``, ``sigma_anomalous`` (E,) and ``sigma_total`` (K, E),
         complex (re + i·im: the errors of the real and imaginary parts), eV;
-        ``eps_k`` (K,) real, eV — zero when the band is fixed.
+        ``eps_k`` (K,) real, eV — zero when the band is fixed. None with
+        ``compile_only``: the program for these shapes is made ready, nothing runs.
     """
+    if compile_only:  # make the program for these shapes ready; nothing runs
+        return _std_compiled(spec).compile(params, cov, problem, settings)
     out = np.asarray(_std_compiled(spec)(params, cov, problem, settings))
     e = int(problem.omega.shape[0])
     k = int(problem.eps.shape[0])

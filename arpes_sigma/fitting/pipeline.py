@@ -56,12 +56,12 @@ def fit_with_baselines(
     n_calls = -(-config.steps // config.steps_per_call)
     # A second thread runs what does not need the fit's progress: the solver's chunk, compiled while this
     # thread draws the starting parameters and compiles the fresh start; the Norman fit (from the problem
-    # and the settings the fit ends with); the evidence and error programs, run once to compile them.
-    # Only shapes matter to a compilation, so the final settings serve for all. XLA's compilation and
-    # execution release the GIL, so a new process compiles on both cores (benchmarks/bench_fit.py's
-    # whole-process figures); a program one thread reaches while the other compiles it waits for that
-    # compilation (fitting.aot.Program). What the second thread has not started when the fit ends, this
-    # thread runs.
+    # and the settings the fit ends with); the evidence and error programs, compiled (not run). Only
+    # shapes matter to a compilation, so the final settings serve for all. XLA's compilation releases
+    # the GIL, so a new process compiles on both cores (benchmarks/bench_fit.py's whole-process
+    # figures); a program one thread reaches while the other compiles it waits for that compilation, and
+    # the two threads' programs run one at a time (fitting.aot.Program: two at once can hang XLA's CPU
+    # thread pool). What the second thread has not started when the fit ends, this thread runs.
     beside = _Beside()
     try:
         beside.submit(engine.compile_chunk, 2 * config.restarts, problem, final)

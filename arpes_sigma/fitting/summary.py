@@ -78,39 +78,40 @@ def cancellation_ratio(omega: np.ndarray, eps_k: np.ndarray, s11: np.ndarray, w:
     return ratio, float(omega[i])
 
 
-def _laplace64(fitter: Fitter, noise_scale: float) -> Any:
+def _laplace64(fitter: Fitter, noise_scale: float, compile_only: bool = False) -> Any:
     with jax.enable_x64(True):
         lap = laplace(_x64(fitter.state.params), _x64(fitter.state.pairing), noise_scale,
-                      fitter.config.model_spec(), _x64(fitter.problem), _x64(fitter.settings))
+                      fitter.config.model_spec(), _x64(fitter.problem), _x64(fitter.settings),
+                      compile_only=compile_only)
         return jax.tree.map(np.asarray, lap)
 
 
-def _std64(fitter: Fitter, ib: int, cov: np.ndarray) -> dict[str, np.ndarray]:
+def _std64(fitter: Fitter, ib: int, cov: np.ndarray, compile_only: bool = False) -> dict[str, np.ndarray] | None:
     best = jax.tree.map(lambda x: np.asarray(x)[ib], fitter.state.params)
     with jax.enable_x64(True):
         return self_energy_std(_x64(best), _x64(cov), fitter.config.model_spec(), _x64(fitter.problem),
-                               _x64(fitter.settings))
+                               _x64(fitter.settings), compile_only=compile_only)
 
 
 def compile_evidence(fitter: Fitter) -> None:
-    """Compile the evidence program (the Laplace approximation) for ``fitter``'s shapes, by running it once.
+    """Compile the evidence program (the Laplace approximation) for ``fitter``'s shapes; nothing runs.
 
-    It runs on whatever state the Fitter holds (the values do not matter, the
-    shapes do), so this can run on a second thread while the fit runs
+    It takes the shapes of whatever state the Fitter holds (the values do not
+    matter), so this can run on a second thread while the fit runs
     (:func:`arpes_sigma.fitting.pipeline.fit_with_baselines`): in a new
     process its XLA compilation would otherwise follow the fit.
     ``jax.enable_x64`` is a thread-local setting, so the fit's own float32
     programs are not affected.
     """
-    _laplace64(fitter, 1.0)
+    _laplace64(fitter, 1.0, compile_only=True)
 
 
 def compile_std(fitter: Fitter) -> None:
-    """Compile the program of the curves' errors (:func:`compile_evidence`'s partner) by running it once.
+    """Compile the program of the curves' errors (:func:`compile_evidence`'s partner); nothing runs.
 
     It needs only the covariance's shape, so it does not wait for the evidence.
     """
-    _std64(fitter, 0, np.eye(n_params(fitter.config.model_spec(), band=True)))
+    _std64(fitter, 0, np.eye(n_params(fitter.config.model_spec(), band=True)), compile_only=True)
 
 
 def _best(values: np.ndarray, members: np.ndarray) -> int:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import glob
 import os
 import pickle
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jax
+import jax.experimental
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -355,3 +359,39 @@ def test_cross_seeding_runs_the_exported_fresh_start_without_compiling_it_again(
             f.run()
     compiled = [r.getMessage() for r in caplog.records if "Finished XLA compilation of jit(call)" in r.getMessage()]
     assert compiled == []
+
+
+def _recording_program(name, log):
+    """A Program whose run appends (name, start, end, thread) to ``log`` from inside the compiled code (0.3 s)."""
+
+    def record(x):
+        start = time.perf_counter()
+        time.sleep(0.3)
+        log.append((name, start, time.perf_counter(), threading.get_ident()))
+        return np.asarray(x)
+
+    @jax.jit
+    def f(x):
+        return jax.experimental.io_callback(record, jax.ShapeDtypeStruct(x.shape, x.dtype), x, ordered=False) + 1.0
+
+    return aot.Program(f, f"test.recording_{name}")
+
+
+def test_programs_called_from_two_threads_run_one_at_a_time():
+    """Two threads' Programs never run at the same time: XLA's CPU LAPACK kernels, each waiting for its
+    batch's pieces on the intra-op thread pool, hung a 2-core process for good when the fit and its helper
+    thread ran them at once (a cold `arpes-sigma fit` with n_features=32, 4 runs of 4). Without the lock the
+    two runs below overlap."""
+    log: list = []
+    programs = [_recording_program(n, log) for n in ("a", "b")]
+    x = jnp.arange(3.0)
+    for p in programs:
+        p.compile(x)  # compiled ahead: only the runs are timed below
+    assert log == [], "compile() must not run the program"
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda p: p(x), programs))
+    for out in outs:
+        np.testing.assert_array_equal(np.asarray(out), np.asarray(x) + 1.0)
+    assert len(log) == 2 and log[0][3] != log[1][3], "each program runs once, on its own thread"
+    (_, s0, e0, _), (_, s1, e1, _) = sorted(log, key=lambda r: r[1])
+    assert s1 >= e0, f"the two runs overlapped by {e0 - s1:.3f} s"
