@@ -82,7 +82,7 @@ def tfim_sample(quick):
     temps = np.array([0.5, 1.0, 2.0])
     for n in (64, 128) if quick else (64, 128, 256):
         model = TransverseFieldIsing(n, 1.0, 1.0)
-        cfg = ThermalConfig(method="sample", trotter_step=0.1, sweeps=300 if quick else 6000, chains=32, seed=0)
+        cfg = ThermalConfig(method="sample", trotter_step=0.1, sweeps=300 if quick else 6000, seed=0)
         res = thermal(model, temps, cfg)
         out[f"N={n}"] = _summary(res, jw_tfim(model, temps), 0.005, 0.05)
     return out
@@ -90,7 +90,7 @@ def tfim_sample(quick):
 
 def _variational(lx, temps, quick, **kw):
     model = J1J2Square(lx, lx, 1.0, 0.5)
-    settings = dict(method="variational", features=4, beta_step=0.05, chains=512, samples=8192, seed=0)
+    settings = dict(method="variational", seed=0)  # the library's defaults (ThermalConfig.resolved)
     if quick:
         settings.update(beta_step=0.1, samples=512, chains=128)
     settings.update(kw)

@@ -35,9 +35,6 @@ from ..errors import ConfigError
 
 __all__ = ["register", "run", "build_config"]
 
-#: --method variational defaults: Markov chains, and samples per chain in each SR stage
-VARIATIONAL_CHAINS, SAMPLES_PER_CHAIN = 512, 16
-
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``thermal`` subcommand to an argparse subparsers object.
@@ -175,10 +172,6 @@ def build_config(args: argparse.Namespace) -> tuple:
         j2 = _float("j2", args.j2) if args.j2 is not None else 0.0
         model = J1J2Square(side, side, coupling, j2)
     kwargs = {"method": method, "seed": _int("seed", args.seed, 0)}
-    if method == "variational":
-        # measured on the 4 x 4 J1-J2 torus (README): alpha 4 with 8192 samples from 512 chains gives
-        # 1.1 % / 3.7 % / 7.9 % in E at T = 2 / 1 / 0.5 in about 3 min, against 2.5 / 4.4 / 9.6 % for alpha 2, 2048
-        kwargs["chains"] = VARIATIONAL_CHAINS
     for option, (field, kind, minimum, applies) in _OPTIONS.items():
         text = getattr(args, option, None)
         if text is None:
@@ -192,10 +185,9 @@ def build_config(args: argparse.Namespace) -> tuple:
             kwargs[field] = _float(option.replace("_", "-"), text)
         else:
             kwargs[field] = _int(option, text, minimum)
-    if method == "variational" and "samples" not in kwargs:
-        kwargs["samples"] = SAMPLES_PER_CHAIN * kwargs["chains"]
-    config = ThermalConfig(**kwargs)
-    config.resolved_method(model)  # raises ConfigError early for impossible combinations
+    # the method chosen and its defaults (thermal.driver: 32 chains to sample, 512 chains and 16 samples
+    # per chain for the variational machine); raises ConfigError early for impossible combinations
+    config = ThermalConfig(**kwargs).resolved(model)
     temperatures = _temperatures(args.temperatures)
     out = os.path.abspath(os.fspath(args.out))
     folder = os.path.dirname(out)

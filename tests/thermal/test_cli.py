@@ -84,13 +84,21 @@ def test_variational_run_on_a_3x3_torus(tmp_path):
 
 
 def test_variational_defaults_are_the_measured_ones(tmp_path):
-    """The README's 4 × 4 row (1.1 % in E at T = 2) is measured with these; other methods keep theirs."""
+    """The README's 4 × 4 row (1.1 % in E at T = 2) is measured with these; other methods keep theirs.
+
+    They are the library's (ThermalConfig.resolved), so --method auto, which picks the variational
+    machine for this torus, gets them too (it had 32 chains and 2048 samples when only an explicit
+    --method variational did)."""
     from arpes_sigma.cli.thermal import build_config
+    from arpes_sigma.thermal import J1J2Square, ThermalConfig
 
     argv = ["thermal", "--model", "j1j2", "--sites", "16", "--j2", "0.5", "--temperatures", "1", "--out",
             str(tmp_path / "v.nc")]
-    _, _, config, _ = build_config(_parse(argv + ["--method", "variational"]))
-    assert (config.features, config.samples, config.chains) == (4, 8192, 512)
+    for method in ("variational", "auto"):
+        _, _, config, _ = build_config(_parse(argv + ["--method", method]))
+        assert (config.method, config.features, config.samples, config.chains) == ("variational", 4, 8192, 512)
+    library = ThermalConfig().resolved(J1J2Square(4, 4, 1.0, 0.5))
+    assert (library.method, library.samples, library.chains) == ("variational", 8192, 512)
     _, _, config, _ = build_config(_parse(argv + ["--method", "variational", "--chains", "64"]))
     assert (config.samples, config.chains) == (1024, 64)  # 16 samples per chain unless --samples is given
     _, _, config, _ = build_config(_parse(["thermal", "--model", "tfim", "--sites", "8", "--field", "1",
