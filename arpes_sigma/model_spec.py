@@ -24,10 +24,12 @@ class ModelSpec:
         Number of hidden fermions ("hidden units"), 1–32.
     n_features : int
         Radial-basis features of the background network's input (4–64).
-        32 by default (39 meV apart on the default ±0.6 eV): 16 (80 meV)
+        24 by default (52 meV apart on the default ±0.6 eV): 16 (80 meV)
         were too coarse for a normal background with a cusp at E_F, and the
         fit made up for it with too narrow a pole (every peak ≈ 15 % too
-        high; ``benchmarks/bench_uncertainty.py``).
+        high; ``benchmarks/bench_uncertainty.py``); 32 (39 meV) took the raw
+        path's edge-background fit more than the default 200 steps
+        (``benchmarks/bench_raw_recovery.py``; measured figures in the README).
     width, depth : int
         Hidden width (1–256) and number of hidden layers (0–6) of the
         background network; depth 0 makes it a linear read-out of the
@@ -42,7 +44,7 @@ class ModelSpec:
     """
 
     n_poles: int = 2
-    n_features: int = 32
+    n_features: int = 24
     width: int = 16
     depth: int = 0
     n_background: int = 128

@@ -14,10 +14,10 @@
   resolution or temperature), nor a bias every measurement shares.
   ``benchmarks/bench_uncertainty.py`` measures both against the scatter of
   fits over noise seeds: in the model family ``*_std`` is about 1.6× that
-  scatter and the peaks come out ≈ 4 % too high on average (with 16
-  background functions instead of the default 32, 12–15 %: too coarse for a
+  scatter and the peaks come out ≈ 5 % too high on average (with 16
+  background functions instead of the default 24, 12–15 %: too coarse for a
   cusp at E_F, the pole narrowed instead); for a truth outside the family
-  the scatter is ≈ 2× ``*_std`` (the restart spread added, ≈ 1×).
+  the scatter is ≈ 3× ``*_std``.
 * The **bare band**: with ``FitConfig.band`` learning (``Settings.band`` = 1),
   ``eps_k`` is the best paired restart's learned ε_k
   (:func:`arpes_sigma.fitting.loss.band_energies`) with its Laplace error

@@ -18,8 +18,8 @@ Criteria (occupied side, ω < −5 meV), from the issue "Trust the decomposition
 
 and one known limitation, kept as a strict expected failure so that fixing it is
 noticed: on the MFL + Eliashberg-gap truth, W at low energy is right (W(0)
-within 15 %) but the whole-curve L2 of W is not (relative L2 2.46, 1.70, 1.75,
-2.93, 1.66 on seeds 0–4 with the default 32 background functions). Measured with
+within 15 %) but the whole-curve L2 of W is not (relative L2 1.21, 1.54, 1.67,
+1.79, 1.61 on seeds 0–4 with the default 24 background functions). Measured with
 16 functions, the former default (seed 0, relative L2 1.66; everything below up
 to "Leads" used 16 unless it says otherwise): most of the error is the static
 gap, Δ0 ≈ 10.6 meV, which keeps Re W ≈ 10 meV down to −300 meV where the truth's
