@@ -27,8 +27,8 @@ class ModelSpec:
         24 by default (52 meV apart on the default ±0.6 eV): 16 (80 meV)
         were too coarse for a normal background with a cusp at E_F, and the
         fit made up for it with too narrow a pole (every peak ≈ 15 % too
-        high; ``benchmarks/bench_uncertainty.py``); 32 (39 meV) took the raw
-        path's edge-background fit more than the default 200 steps
+        high; ``benchmarks/bench_uncertainty.py``); with 32 (39 meV) the raw
+        path's edge-background fit needed more than the default 200 steps
         (``benchmarks/bench_raw_recovery.py``; measured figures in the README).
     width, depth : int
         Hidden width (1–256) and number of hidden layers (0–6) of the
