@@ -127,13 +127,19 @@ class ThermalConfig:
         ``method`` becomes the one used (:meth:`resolved_method`); ``chains`` and
         ``samples`` left at None take :data:`SAMPLE_CHAINS` (``sample``) or
         :data:`VARIATIONAL_CHAINS` and :data:`SAMPLES_PER_CHAIN` per chain
-        (``variational``). What :attr:`ThermalResult.config` holds.
+        (``variational``), and stay None where the method does not use them.
+        What :attr:`ThermalResult.config` holds.
         """
         method = self.resolved_method(model)
-        chains = self.chains or (VARIATIONAL_CHAINS if method == "variational" else SAMPLE_CHAINS)
-        samples = self.samples or SAMPLES_PER_CHAIN * chains
-        if samples % chains:
-            raise ConfigError(f"samples ({samples}) must be a multiple of chains ({chains}); e.g. 8192 from 512 chains")
+        chains, samples = self.chains, self.samples
+        if method == "sample":
+            chains = chains or SAMPLE_CHAINS
+        elif method == "variational":
+            chains = chains or VARIATIONAL_CHAINS
+            samples = samples or SAMPLES_PER_CHAIN * chains
+            if samples % chains:
+                raise ConfigError(f"samples ({samples}) must be a multiple of chains ({chains}); "
+                                  "e.g. 8192 from 512 chains")
         return dataclasses.replace(self, method=method, chains=chains, samples=samples)
 
     def resolved_method(self, model: TransverseFieldIsing | J1J2Square) -> str:
