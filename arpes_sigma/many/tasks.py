@@ -25,6 +25,7 @@ from ..fitting.fitter import Fitter
 from ..fitting.pipeline import fit_with_baselines, with_baselines
 from ..fitting.result import FitResult
 from ..fitting.stack import FitterStack
+from ..fitting.summary import STILL_IMPROVING_STATUS
 from .store import COMMON_ATTRS
 
 __all__ = ["failure", "fit_task", "part_dataset"]
@@ -49,7 +50,9 @@ def part_dataset(result: FitResult, seconds: float) -> xr.Dataset:
     """FitResult → the Dataset of one part: per-slice numbers as 0-d variables."""
     ds = result.to_dataset()
     a = ds.attrs
-    status = "ok" if result.status == "completed" else f"failed: {result.status}"
+    # a fit that ran out of steps while still improving is a fit, as it was before summary.STILL_IMPROVING
+    fitted = result.status == "completed" or result.status.startswith(STILL_IMPROVING_STATUS)
+    status = "ok" if fitted else f"failed: {result.status}"
     scalars = {
         "status": status,
         "chi2_reduced": float(a["chi2_reduced"]),
