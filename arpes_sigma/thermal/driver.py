@@ -136,10 +136,7 @@ class ThermalConfig:
             chains = chains or SAMPLE_CHAINS
         elif method == "variational":
             chains = chains or VARIATIONAL_CHAINS
-            samples = samples or SAMPLES_PER_CHAIN * chains
-            if samples % chains:
-                raise ConfigError(f"samples ({samples}) must be a multiple of chains ({chains}); "
-                                  "e.g. 8192 from 512 chains")
+            samples = samples or SAMPLES_PER_CHAIN * chains  # a given one is checked against these chains already
         return dataclasses.replace(self, method=method, chains=chains, samples=samples)
 
     def resolved_method(self, model: TransverseFieldIsing | J1J2Square) -> str:
