@@ -34,14 +34,12 @@ def _run_fit(data: Any, config: Any, quiet: bool, desc: str) -> Any:
 
 
 def _report(result: Any, out: str, figure: str | None, quality: Any = None) -> None:
-    from ..fitting.summary import STILL_IMPROVING_STATUS  # here: the module imports JAX (done by now)
-
     lines = [f"result: {out}"]
     if figure:
         lines.append(f"figure: {figure}")
     lines.append(f"chi2_reduced = {result.chi2_reduced:.3f} ({result.status}; {result.steps} solver steps, "
                  f"{result.converged} of {len(result.chi2_restarts)} restarts converged)")
-    if result.status.startswith(STILL_IMPROVING_STATUS):
+    if result.still_improving:
         lines.append(f"warning: the fit had not converged when its {result.steps} steps ran out; rerun with "
                      f"--steps {2 * result.steps}")
     for name, value in result.baselines.items():

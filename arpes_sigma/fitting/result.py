@@ -14,6 +14,8 @@ __all__ = ["FitResult"]
 
 #: χ²_red above which a fit is said not to describe its data (with a structured residual check).
 MISFIT_CHI2 = 2.0
+#: How the status begins of a fit that used all its steps while still improving (fitting.summary.STILL_IMPROVING).
+STILL_IMPROVING_STATUS = "stopped at the step budget while still improving"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +98,11 @@ class FitResult:
     eps_k_source: str = "given"
 
     # -- verdicts ----------------------------------------------------------
+    @property
+    def still_improving(self) -> bool:
+        """True when the fit used all its steps while its best χ²_red still fell (:data:`STILL_IMPROVING_STATUS`)."""
+        return self.status.startswith(STILL_IMPROVING_STATUS)
+
     @property
     def describes_data(self) -> bool:
         """False when the fit does not describe its data (χ²_red above :data:`MISFIT_CHI2`)."""

@@ -41,13 +41,13 @@ from ..physics import sigma_total
 from .engine import Evaluation
 from .evidence import SUPPORT_THRESHOLD, laplace, self_energy_std
 from .loss import reduced_chi2
-from .result import FitResult
+from .result import STILL_IMPROVING_STATUS, FitResult
 
 if TYPE_CHECKING:
     from .fitter import Fitter
 
-__all__ = ["ACCEPT_RATIO", "OCCUPIED_BELOW", "STILL_IMPROVING", "STILL_IMPROVING_STATUS", "cancellation_ratio",
-           "compile_evidence", "compile_std", "last_chunk_drop", "summarise"]
+__all__ = ["ACCEPT_RATIO", "OCCUPIED_BELOW", "STILL_IMPROVING", "cancellation_ratio", "compile_evidence",
+           "compile_std", "last_chunk_drop", "summarise"]
 
 #: Paired restarts whose χ²_red is within this factor of the best enter the spread.
 ACCEPT_RATIO = 1.25
@@ -60,8 +60,6 @@ OCCUPIED_BELOW = -0.005
 #: package's two-pole truths, 0.0003–0.0013 on its raw export with an edge background; 0.013–0.020 on
 #: that export with 32 background functions (not converged: L2 0.7, against 0.17 with 300 steps).
 STILL_IMPROVING = 0.005
-#: How the status of such a fit begins.
-STILL_IMPROVING_STATUS = "stopped at the step budget while still improving"
 
 
 def _x64(tree: Any) -> Any:

@@ -25,7 +25,6 @@ from ..fitting.fitter import Fitter
 from ..fitting.pipeline import fit_with_baselines, with_baselines
 from ..fitting.result import FitResult
 from ..fitting.stack import FitterStack
-from ..fitting.summary import STILL_IMPROVING_STATUS
 from .store import COMMON_ATTRS
 
 __all__ = ["failure", "fit_task", "part_dataset"]
@@ -51,7 +50,7 @@ def part_dataset(result: FitResult, seconds: float) -> xr.Dataset:
     ds = result.to_dataset()
     a = ds.attrs
     # a fit that ran out of steps while still improving is a fit, as it was before summary.STILL_IMPROVING
-    fitted = result.status == "completed" or result.status.startswith(STILL_IMPROVING_STATUS)
+    fitted = result.status == "completed" or result.still_improving
     status = "ok" if fitted else f"failed: {result.status}"
     scalars = {
         "status": status,
