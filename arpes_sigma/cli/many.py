@@ -58,6 +58,19 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
 
 
+def unconverged_warning(result, steps: int) -> str | None:
+    """One line naming the slices whose fit ran out of ``steps`` while still improving (``converged == 0``)."""
+    if "converged" not in result:
+        return None
+    dim = result.attrs["slice_dim"]
+    late = [v for v, c in zip(result[dim].values, result["converged"].values, strict=True) if c == 0]
+    if not late:
+        return None
+    shown = ", ".join(str(v) for v in late[:8]) + (", ..." if len(late) > 8 else "")
+    return (f"warning: {len(late)} fit(s) had not converged when their {steps} steps ran out ({dim} = {shown}); "
+            f"rerun with --steps {2 * steps}")
+
+
 def _run(args: argparse.Namespace) -> int:
     if uses_raw(args):
         from .many_raw import run_raw
@@ -107,5 +120,8 @@ def _run(args: argparse.Namespace) -> int:
             lines.append(f"  {a['slice_dim']}={value}: {status}")
     if a["n_failed"]:
         lines.append(f"failed cuts are kept for a retry in {parts_folder(out)}; run the same command again")
+    warning = unconverged_warning(result, config.steps)
+    if warning:
+        lines.append(warning)
     print("\n".join(lines))
     return 0 if a["n_failed"] == 0 else 1

@@ -119,5 +119,10 @@ def run_raw(args: argparse.Namespace) -> int:
             lines.append(f"  {name} ({where}): warning: the fit does not describe the data (chi2_red "
                          f"{float(s['chi2_measured_noise']):.2f} against the measured noise, residual correlation "
                          f"{float(s['residual_correlation']):+.2f}); no gap or verdict, {s['status'].values}")
+    from .many import unconverged_warning
+
+    warning = unconverged_warning(result, config.steps)
+    if warning:
+        lines.append(warning)
     print("\n".join(lines))
     return 0 if a["n_failed"] == 0 else 1

@@ -45,7 +45,9 @@ Result layout
 -------------
 The variables of :meth:`arpes_sigma.FitResult.to_dataset` (the result contract in README.md)
 gain the slice dimension first (``sample_temp`` in K, or ``cut``), plus per
-slice: ``status`` (str), ``chi2_reduced``, ``fit_steps``, ``seed``,
+slice: ``status`` (str), ``converged`` (1, or 0 when the fit ran out of steps
+while still improving: its status is still "ok", but more ``steps`` would
+change it; NaN for a failed slice), ``chi2_reduced``, ``fit_steps``, ``seed``,
 ``fit_seconds`` (s, wall time of the fit including any compilation; a batch's
 time is shared equally between its cuts), ``fit_temperature`` (K) and ``fit_resolution`` (eV) that
 the fit used, ``static_gap`` (eV) and ``params`` (JSON text of the

@@ -1,7 +1,7 @@
 """What a fit-many worker runs: fit a list of cuts, never raising for a bad one.
 
 Each result becomes a *part*: the cut's :meth:`FitResult.to_dataset` plus
-per-slice numbers (status, χ²_red, steps, seed, wall time, temperature and
+per-slice numbers (status, whether the fit converged, χ²_red, steps, seed, wall time, temperature and
 resolution used, static gap, parameters as JSON) as 0-d variables.
 
 Inside a worker, cuts of equal shape can be advanced together as one compiled
@@ -54,6 +54,7 @@ def part_dataset(result: FitResult, seconds: float) -> xr.Dataset:
     status = "ok" if fitted else f"failed: {result.status}"
     scalars = {
         "status": status,
+        "converged": int(not result.still_improving),
         "chi2_reduced": float(a["chi2_reduced"]),
         "fit_steps": int(a["steps"]),
         "seed": int(a["seed"]),

@@ -422,3 +422,15 @@ def test_a_ctrl_c_that_python_drops_is_still_seen_between_results():
             raise_if_interrupted()
     assert not INTERRUPTED.is_set() and signal.getsignal(signal.SIGINT) is not handler
     raise_if_interrupted()  # outside: nothing noted, nothing raised
+
+
+def test_unconverged_slices_are_named_in_one_warning_line():
+    """fit-many's summary names the slices whose fit ran out of steps while improving (converged == 0)."""
+    from arpes_sigma.cli.many import unconverged_warning
+
+    res = xr.Dataset({"converged": ("sample_temp", [1.0, 0.0, np.nan, 0.0])},
+                     coords={"sample_temp": [20.0, 40.0, 60.0, 80.0]}, attrs={"slice_dim": "sample_temp"})
+    assert unconverged_warning(res, 100) == ("warning: 2 fit(s) had not converged when their 100 steps ran out "
+                                             "(sample_temp = 40.0, 80.0); rerun with --steps 200")
+    assert unconverged_warning(res.assign(converged=res["converged"].fillna(1) * 0 + 1), 100) is None
+    assert unconverged_warning(res.drop_vars("converged"), 100) is None  # parts written before the variable
