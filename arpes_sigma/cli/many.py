@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from ..errors import ConfigError
-from .options import add_fit_options, check_output, config_from
+from .options import add_fit_options, check_output, config_from, unconverged_warning
 from .prepare import add_raw_options, uses_raw
 
 __all__ = ["register", "run"]
@@ -56,19 +56,6 @@ def run(args: argparse.Namespace) -> int:
 
     with ctrl_c_noted():  # a Ctrl-C that Python drops is still seen between results
         return _run(args)
-
-
-def unconverged_warning(result, steps: int) -> str | None:
-    """One line naming the slices whose fit ran out of ``steps`` while still improving (``converged == 0``)."""
-    if "converged" not in result:
-        return None
-    dim = result.attrs["slice_dim"]
-    late = [v for v, c in zip(result[dim].values, result["converged"].values, strict=True) if c == 0]
-    if not late:
-        return None
-    shown = ", ".join(str(v) for v in late[:8]) + (", ..." if len(late) > 8 else "")
-    return (f"warning: {len(late)} fit(s) had not converged when their {steps} steps ran out ({dim} = {shown}); "
-            f"rerun with --steps {2 * steps}")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ..errors import ArpesDataError, ConfigError
-from .options import config_from, measured_background
+from .options import config_from, measured_background, unconverged_warning
 from .prepare import calibration_from, prepare_from
 
 __all__ = ["run_raw"]
@@ -119,8 +119,6 @@ def run_raw(args: argparse.Namespace) -> int:
             lines.append(f"  {name} ({where}): warning: the fit does not describe the data (chi2_red "
                          f"{float(s['chi2_measured_noise']):.2f} against the measured noise, residual correlation "
                          f"{float(s['residual_correlation']):+.2f}); no gap or verdict, {s['status'].values}")
-    from .many import unconverged_warning
-
     warning = unconverged_warning(result, config.steps)
     if warning:
         lines.append(warning)

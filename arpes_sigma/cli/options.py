@@ -1,4 +1,4 @@
-"""Command-line arguments → FitConfig, output checks and the progress bar, in one place.
+"""Command-line arguments → FitConfig, output checks, the progress bar and shared report lines, in one place.
 
 Imports nothing heavy at module import time, so ``arpes-sigma --help`` stays fast.
 """
@@ -12,7 +12,8 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["Progress", "add_fit_options", "check_output", "config_from", "measured_background"]
+__all__ = ["Progress", "add_fit_options", "check_output", "config_from", "measured_background",
+           "unconverged_warning"]
 
 #: CLI option → FitConfig field.
 _FIELDS = (
@@ -149,3 +150,16 @@ class Progress:
         """Close the bar."""
         if self.bar is not None:
             self.bar.close()
+
+
+def unconverged_warning(result: Any, steps: int) -> str | None:
+    """One line naming the slices whose fit ran out of ``steps`` while still improving (``converged == 0``)."""
+    if "converged" not in result:
+        return None
+    dim = result.attrs["slice_dim"]
+    late = [v for v, c in zip(result[dim].values, result["converged"].values, strict=True) if c == 0]
+    if not late:
+        return None
+    shown = ", ".join(str(v) for v in late[:8]) + (", ..." if len(late) > 8 else "")
+    return (f"warning: {len(late)} fit(s) had not converged when their {steps} steps ran out ({dim} = {shown}); "
+            f"rerun with --steps {2 * steps}")

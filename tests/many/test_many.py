@@ -426,7 +426,7 @@ def test_a_ctrl_c_that_python_drops_is_still_seen_between_results():
 
 def test_unconverged_slices_are_named_in_one_warning_line():
     """fit-many's summary names the slices whose fit ran out of steps while improving (converged == 0)."""
-    from arpes_sigma.cli.many import unconverged_warning
+    from arpes_sigma.cli.options import unconverged_warning
 
     res = xr.Dataset({"converged": ("sample_temp", [1.0, 0.0, np.nan, 0.0])},
                      coords={"sample_temp": [20.0, 40.0, 60.0, 80.0]}, attrs={"slice_dim": "sample_temp"})
