@@ -50,7 +50,7 @@ from typing import Any
 
 import jax
 
-__all__ = ["LIGHT", "MAX_BYTES", "Program", "disable", "enable", "folder", "program_key", "prune"]
+__all__ = ["LIGHT", "MAX_BYTES", "Program", "disable", "enable", "exclusive", "folder", "program_key", "prune"]
 
 #: Distributions whose code is traced into the programs (or lowers them): their versions are part of the key.
 TRACED_DISTRIBUTIONS = ("jax", "jaxlib", "equinox", "lineax", "optimistix", "flax", "numpy")
@@ -65,8 +65,10 @@ MAX_BYTES = 64 << 20
 #: two-core pool, each waiting for pieces that no free worker is left to run: the process hangs for good
 #: (seen on this project's 2-core machine: a cold ``arpes-sigma fit`` with n_features=32 hung in 4 of 4
 #: runs, both workers inside potrf; ``--xla_cpu_multi_thread_eigen=false`` did not help). Compilation
-#: is outside the lock, so the helper thread still compiles while the fit runs.
-_EXECUTION = threading.Lock()
+#: is outside the lock, so the helper thread still compiles while the fit runs. JAX work that is not a
+#: Program (the thermal panel beside an Explorer's fit thread in one kernel) takes it through :func:`exclusive`.
+#: Re-entrant, so a Program called inside an ``exclusive()`` block of the same thread does not wait for itself.
+_EXECUTION = threading.RLock()
 #: Suffix of the stored programs' files.
 SUFFIX = ".jaxexport"
 #: XLA options for light programs (the evaluation, the evidence, the errors): LLVM's optimisation level 0
@@ -82,6 +84,18 @@ _LOG = logging.getLogger(__name__)
 _FOLDER: list[str] = []
 #: A key must not depend on where objects live in memory (a repr with an address differs between processes).
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+@contextlib.contextmanager
+def exclusive():
+    """Run a block of JAX work as if it were one :class:`Program`: no Program of another thread runs meanwhile.
+
+    For computations that do not go through a Program but may share the
+    process with a fit thread (see :data:`_EXECUTION`); finish (block on) the
+    block's results inside it.
+    """
+    with _EXECUTION:
+        yield
 
 
 def enable(path: str | os.PathLike) -> None:

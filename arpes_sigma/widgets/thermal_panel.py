@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from ..fitting.aot import exclusive
 from ..plotting.thermal import network_diagram, thermal_curves, update_thermal_curves
 from ..thermal import ThermalConfig, ThermalResult, TransverseFieldIsing, jw_tfim, tfim_network, thermal
 from ._common import make_figure
@@ -112,7 +113,8 @@ class ThermalPanel(widgets.VBox):
         method = c["method"].value
         config = ThermalConfig(method=method, **{"trotter_step": float(c["trotter_step"].value), **_SETTINGS[method]})
         temps = np.geomspace(t_lo, t_hi, self.n_temperatures)
-        self.result = res = thermal(model, temps, config)
+        with exclusive():  # an Explorer's fit thread in the same kernel waits (two XLA LAPACK calls can deadlock)
+            self.result = res = thermal(model, temps, config)
         update_thermal_curves(self.artists, res, jw_tfim(model, np.geomspace(t_lo, t_hi, 120)))
         self.ax_net.clear()
         m = max(1, min(3, int(res.n_steps.max()) if method != "variational" else 3))

@@ -395,3 +395,22 @@ def test_programs_called_from_two_threads_run_one_at_a_time():
     assert len(log) == 2 and log[0][3] != log[1][3], "each program runs once, on its own thread"
     (_, s0, e0, _), (_, s1, e1, _) = sorted(log, key=lambda r: r[1])
     assert s1 >= e0, f"the two runs overlapped by {e0 - s1:.3f} s"
+
+
+def test_exclusive_holds_other_threads_programs_and_lets_its_own_thread_run_them():
+    """JAX work outside Programs (the thermal panel) takes the same lock: another thread's Program waits for
+    the block to end; a Program called inside the block on the same thread runs at once (re-entrant)."""
+    log: list = []
+    inside, other = _recording_program("inside", log), _recording_program("other", log)
+    x = jnp.arange(3.0)
+    inside.compile(x)
+    other.compile(x)
+    with ThreadPoolExecutor(1) as pool:
+        with aot.exclusive():
+            waiting = pool.submit(other, x)
+            time.sleep(0.2)
+            inside(x)  # would wait for itself with a plain Lock
+            ended = time.perf_counter()
+        waiting.result()
+    runs = {name: (start, end) for name, start, end, _ in log}
+    assert runs["other"][0] >= ended, "another thread's Program ran inside the exclusive block"

@@ -55,3 +55,30 @@ def test_figures_return_artists_with_error_bars():
     net_art = network_diagram(ax, tfim_network(model, 2, 0.1), max_sites=4)
     assert net_art["deep"].get_offsets().shape == (8, 2)  # 2 layers x 4 sites drawn
     assert len(net_art["couplings"]) > 0
+
+
+def test_panel_computes_while_no_fit_thread_can_run_a_program(panel, monkeypatch):
+    """The panel and an Explorer share a kernel: while the thermal computation runs, the fit programs'
+    lock is held (another thread cannot take it), so two XLA LAPACK calls never run at once."""
+    import threading
+
+    from arpes_sigma.fitting import aot
+    from arpes_sigma.widgets import thermal_panel
+
+    seen = []
+
+    def try_lock():
+        got = aot._EXECUTION.acquire(blocking=False)
+        if got:
+            aot._EXECUTION.release()
+        seen.append(got)
+
+    def watched(*args, **kwargs):
+        probe = threading.Thread(target=try_lock)
+        probe.start()
+        probe.join()
+        return thermal(*args, **kwargs)
+
+    monkeypatch.setattr(thermal_panel, "thermal", watched)
+    panel.update()
+    assert seen == [False]
