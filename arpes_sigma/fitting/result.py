@@ -25,7 +25,8 @@ class FitResult:
     Attributes
     ----------
     omega : (E,) eV; eps_k : (K,) eV; k : (K,) momentum coordinate; momentum_dim : str
-    sigma_normal, sigma_anomalous : (E,) complex — Σ11 and W of the best paired restart
+    sigma_normal, sigma_anomalous : (E,) complex — Σ11 and W of the best paired restart (the largest
+        Laplace evidence when it was computed, else the lowest cost; see fitting.summary)
         (gauge Re W(0) ≥ 0)
     sigma_total : (K, E) complex — Σ_tot = Σ11 + W²/(ω + ε_k − Σ22)
     sigma_normal_std, sigma_anomalous_std, sigma_total_std : same shapes or None —
@@ -55,6 +56,8 @@ class FitResult:
         (``eps_k`` is then the learned one), None when the band was fixed
     eps_k_std : (K,) eV or None — Laplace error of the learned ε_k (delta method)
     eps_k_source : str — "learned", or the data's ``eps_k_source`` ("given", "band:NAME", "mdc")
+    log_evidence_restarts : (2R,) nats or None — the Laplace log evidence of every restart's optimum
+        (−inf where it could not be computed); None when the evidence was not computed
     """
 
     omega: np.ndarray
@@ -96,6 +99,7 @@ class FitResult:
     eps_k_guess: np.ndarray | None = None
     eps_k_std: np.ndarray | None = None
     eps_k_source: str = "given"
+    log_evidence_restarts: np.ndarray | None = None
 
     # -- verdicts ----------------------------------------------------------
     @property
@@ -160,6 +164,8 @@ class FitResult:
         out["loss"] = (("chunk", "restart"), self.loss_history)
         out["chi2_restart"] = (("restart",), self.chi2_restarts)
         out["accepted_restart"] = (("restart",), self.accepted.astype(np.int8))
+        if self.log_evidence_restarts is not None:
+            out["log_evidence_restart"] = (("restart",), self.log_evidence_restarts, {"units": "nats"})
         coords = {
             "eV": ("eV", self.omega, {"units": "eV"}),
             "k": ("k", self.k),
