@@ -129,11 +129,13 @@ def compile_std(fitter: Fitter) -> None:
     _std64(fitter, 0, np.eye(n_params(fitter.config.model_spec(), band=True)), compile_only=True)
 
 
-def last_chunk_drop(history: list[np.ndarray], paired: np.ndarray) -> float:
-    """How far the best paired and the best normal-only cost fell over the last chunk (the larger; nats).
+def last_chunk_drop(history: list[np.ndarray], paired: np.ndarray, reported: tuple[int, ...] = ()) -> float:
+    """How far the best paired and the best normal-only cost fell over the last chunk (the largest; nats).
 
     ``history`` holds the (2R,) cost ½‖r‖² after every chunk, ``paired`` (2R,)
-    marks the paired restarts. 0 with fewer than two chunks or no finite cost.
+    marks the paired restarts; the drop of each ``reported`` restart (the ones
+    the result shows, which need not have the lowest cost) counts too. 0 with
+    fewer than two chunks or no finite cost.
     """
     if len(history) < 2:
         return 0.0
@@ -143,6 +145,7 @@ def last_chunk_drop(history: list[np.ndarray], paired: np.ndarray) -> float:
         a, b = prev[rows & np.isfinite(prev)], last[rows & np.isfinite(last)]
         if a.size and b.size:
             drops.append(float(a.min() - b.min()))
+    drops += [float(prev[i] - last[i]) for i in reported if np.isfinite(prev[i] - last[i])]
     return max(drops)
 
 
@@ -260,8 +263,8 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
         steps=fitter.step,
         converged=int(np.sum(np.asarray(fitter.state.done))),
         seed=c.seed,
-        status=_status(fitter, float(reduced_chi2(2.0 * last_chunk_drop(fitter.history, paired), mask, n_k,
-                                                  p_eff[ib], fitter.info.n_linear))),
+        status=_status(fitter, float(reduced_chi2(2.0 * last_chunk_drop(fitter.history, paired, (ib, inn)), mask,
+                                                  n_k, p_eff[ib], fitter.info.n_linear))),
         config=c,
         baselines=base,
         params=_pole_params(best, spec, float(flip[ib])),

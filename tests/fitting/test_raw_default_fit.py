@@ -64,3 +64,15 @@ def test_the_converged_default_fit_says_completed_and_a_short_one_says_it_was_st
     short = arpes_sigma.fit(cut, FitConfig(background="edge", steps=40))
     assert short.still_improving and short.status.startswith("stopped at the step budget while still"), short.status
     assert "raise steps" in short.status
+
+
+def test_the_still_improving_measure_covers_the_reported_restarts():
+    """The result shows the restart with the most evidence, which need not have the lowest cost: its own fall
+    over the last chunk counts, beside the fall of each model's lowest cost."""
+    from arpes_sigma.fitting.summary import last_chunk_drop
+
+    paired = np.array([True, True, False, False])
+    history = [np.array([100.0, 101.0, 200.0, 210.0]), np.array([100.0, 100.5, 199.9, 210.0])]
+    assert last_chunk_drop(history, paired) == pytest.approx(0.1)  # the lowest costs: 0 and 0.1
+    assert last_chunk_drop(history, paired, (1, 2)) == pytest.approx(0.5)  # restart 1 still falls
+    assert last_chunk_drop(history[:1], paired, (1, 2)) == 0.0
