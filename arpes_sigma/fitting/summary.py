@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["ACCEPT_RATIO", "OCCUPIED_BELOW", "STILL_IMPROVING", "cancellation_ratio", "compile_evidence",
            "compile_std", "last_chunk_drop", "summarise"]
 
-#: Paired restarts whose χ²_red is within this factor of the best enter the spread.
+#: Paired restarts whose χ²_red is within this factor of the lowest enter the spread.
 ACCEPT_RATIO = 1.25
 #: Energies below this (eV) count as the occupied side for peak searches
 #: (keeps the Fermi-cut, resolution-smeared region at E_F out).
