@@ -28,11 +28,18 @@ from arpes_sigma.synthetic.raw import DEFAULT_GEOMETRY, write_raw_measurement
 
 
 @pytest.fixture(scope="module")
-def edge_fit(tmp_path_factory):
+def edge_cut(tmp_path_factory):
+    """The prepared cut and the truth it was written from."""
     paths = write_raw_measurement(tmp_path_factory.mktemp("raw_edge"), seed=1, background=0.15)
     truth = xr.load_dataset(paths["truth"], engine="h5netcdf")
     calibration = arpes_sigma.calibrate(paths["gold"], 20.0)
     cut = arpes_sigma.prepare(arpes_sigma.read(paths["cut"]), calibration, band="bi2212", geometry=DEFAULT_GEOMETRY)
+    return cut, truth
+
+
+@pytest.fixture(scope="module")
+def edge_fit(edge_cut):
+    cut, truth = edge_cut
     return arpes_sigma.fit(cut, FitConfig(background="edge")), truth
 
 
@@ -53,15 +60,12 @@ def test_default_fit_of_a_raw_cut_with_an_edge_background_converges(edge_fit):
     assert result.pairing_supported
 
 
-def test_the_converged_default_fit_says_completed_and_a_short_one_says_it_was_still_improving(edge_fit, tmp_path):
+def test_the_converged_default_fit_says_completed_and_a_short_one_says_it_was_still_improving(edge_fit, edge_cut):
     """The status of a fit that ran out of steps while its χ²_red still fell says so (summary.STILL_IMPROVING):
     the default fit of this cut moves its χ²_red by 0.0013 in its last 10 steps, 40 steps by far more."""
     result, _ = edge_fit
     assert result.status == "completed" and not result.still_improving, result.status
-    paths = write_raw_measurement(tmp_path, seed=1, background=0.15)
-    calibration = arpes_sigma.calibrate(paths["gold"], 20.0)
-    cut = arpes_sigma.prepare(arpes_sigma.read(paths["cut"]), calibration, band="bi2212", geometry=DEFAULT_GEOMETRY)
-    short = arpes_sigma.fit(cut, FitConfig(background="edge", steps=40))
+    short = arpes_sigma.fit(edge_cut[0], FitConfig(background="edge", steps=40))
     assert short.still_improving and short.status.startswith("stopped at the step budget while still"), short.status
     assert "raise steps" in short.status
 
