@@ -62,11 +62,12 @@ ACCEPT_RATIO = 1.25
 #: Energies below this (eV) count as the occupied side for peak searches
 #: (keeps the Fermi-cut, resolution-smeared region at E_F out).
 OCCUPIED_BELOW = -0.005
-#: A fit that ran out of steps while the χ²_red of its best paired or best normal-only restart still fell
-#: by more than this over the last chunk has not converged (its χ²_red is quoted to three decimals); its
-#: status says so. Measured over the last chunk (10 steps) of default fits: 0.0001–0.0002 on the
-#: package's two-pole truths, 0.0003–0.0013 on its raw export with an edge background; 0.013–0.020 on
-#: that export with 32 background functions (not converged: L2 0.7, against 0.17 with 300 steps).
+#: A fit that ran out of steps while the χ²_red of its best paired or best normal-only restart (lowest cost
+#: or reported: :func:`last_chunk_drop`) still fell by more than this over the last chunk has not
+#: converged (its χ²_red is quoted to three decimals); its status says so. Measured over the last chunk
+#: (10 steps) of default fits: 0.0001–0.0002 on the package's two-pole truths, 0.0003–0.0013 on its raw
+#: export with an edge background; 0.013–0.020 on that export with 32 background functions (not
+#: converged: L2 0.7, against 0.17 with 300 steps).
 STILL_IMPROVING = 0.005
 
 
