@@ -54,7 +54,9 @@ def nambu_g11(omega: ArrayLike, eps_k: ArrayLike, sigma11: ArrayLike, sigma22: A
     z = _z(omega, eta)
     particle = z - eps_k - sigma11
     hole = z + eps_k - sigma22
-    return hole / (particle * hole - w * w)
+    # the reciprocal, then a product: the fit's Jacobian (one tangent per parameter) then costs
+    # multiplications by primal arrays instead of a complex division per tangent
+    return hole * (1.0 / (particle * hole - w * w))
 
 
 def spectral_function(omega: ArrayLike, eps_k: ArrayLike, sigma11: ArrayLike, sigma22: ArrayLike, w: ArrayLike,

@@ -59,11 +59,12 @@ def hidden_fermion_sigma(
     sigma11, sigma22, w : complex arrays, shape (E,), eV
     """
     z = omega[..., None] + 1j * gamma
-    den = z * z - eps_f**2 - d**2
-    v2 = v**2
-    sigma11 = jnp.sum(v2 * (z + eps_f) / den, axis=-1)
-    sigma22 = jnp.sum(v2 * (z - eps_f) / den, axis=-1)
-    w = jnp.sum(-coherence * v2 * d / den, axis=-1)
+    # one reciprocal, then products: a derivative (the fit's Jacobian, one tangent per parameter)
+    # is then made of multiplications by primal arrays, not a complex division per tangent
+    v2_den = v**2 * (1.0 / (z * z - eps_f**2 - d**2))
+    sigma11 = jnp.sum(v2_den * (z + eps_f), axis=-1)
+    sigma22 = jnp.sum(v2_den * (z - eps_f), axis=-1)
+    w = jnp.sum(-coherence * d * v2_den, axis=-1)
     return sigma11, sigma22, w
 
 
