@@ -155,17 +155,24 @@ def _best(values: np.ndarray, members: np.ndarray) -> int:
     return int(np.argmin(v))
 
 
+@jax.jit
+def _pole_values(params: Any) -> tuple:
+    # one compiled program: called eagerly, the few element-wise formulas compiled one small program each
+    # (eight in a new process)
+    return poles(params), gap(params), floor(params)
+
+
 def _pole_params(params: Any, spec: ModelSpec, sign: float) -> dict[str, Any]:
     del spec
-    v, lev, d, gam, c = (np.asarray(a).tolist() for a in poles(params))
+    (v, lev, d, gam, c), d0, g0 = jax.tree.map(np.asarray, _pole_values(params))
     return {
-        "V": v,
-        "eps_f": lev,
-        "D": (sign * np.asarray(d)).tolist(),
-        "gamma": gam,
-        "coherence": c,
-        "static_gap": float(sign * gap(params)),
-        "gamma0": float(floor(params)),
+        "V": v.tolist(),
+        "eps_f": lev.tolist(),
+        "D": (sign * d).tolist(),
+        "gamma": gam.tolist(),
+        "coherence": c.tolist(),
+        "static_gap": float(sign * d0),
+        "gamma0": float(g0),
     }
 
 
@@ -225,7 +232,7 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
     ratio, omega_w = cancellation_ratio(omega, eps_all[ib], s11[ib], w[ib], stot[ib])
     given = np.asarray(fitter.problem.eps)
     source = str(fitter.info.attrs.get("eps_k_source", "given"))
-    best = jax.tree.map(lambda x: x[ib], fitter.state.params)
+    best = jax.tree.map(lambda x: np.asarray(x)[ib], fitter.state.params)  # on the host: no small programs
     base = {"normal_only": float(chi2r[inn])}
     base.update(baselines or {})
     return FitResult(
