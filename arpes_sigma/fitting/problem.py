@@ -27,7 +27,6 @@ import functools
 from typing import Any, NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from ..errors import ArpesDataError, ConfigError
@@ -40,6 +39,16 @@ from .config import AMPLITUDE_CHOICES, MAX_RESOLUTION_FACTOR, FitConfig
 __all__ = ["BACKGROUNDS", "GUESS_SOURCES", "N_BASIS", "Problem", "ProblemInfo", "Settings", "amplitude_basis",
            "background_basis", "broadened_edge", "build_problem", "eps_is_guess", "fitted_background", "learns_band",
            "make_settings", "noise_of", "orthonormal_rows", "scaled_momentum", "shirley_integral", "window_mask"]
+
+
+def _on_device(x: Any) -> jax.Array:
+    """A floating NumPy array on the device in JAX's default float type (float32 unless x64 is on).
+
+    ``jnp.asarray`` of a float64 array compiles a small conversion program per shape (JAX 0.10);
+    converting on the host and ``device_put`` compiles nothing.
+    """
+    return jax.device_put(np.asarray(x, dtype=jax.dtypes.canonicalize_dtype(np.float64)))
+
 
 #: Extrinsic-background models (``FitConfig.background``) and their basis functions per EDC.
 BACKGROUNDS = {"constant": ("constant",), "shirley": ("constant", "shirley"),
@@ -382,7 +391,7 @@ def fitted_background(omega: np.ndarray, intensity: np.ndarray, noise: np.ndarra
     (:meth:`arpes_sigma.fitting.fitter.Fitter.update`); same shape, no recompilation.
     """
     basis = background_basis(omega, intensity, kind, mask, temperature, resolution)
-    return jnp.asarray(orthonormal_rows(basis, np.asarray(mask, float)[None, :] / np.asarray(noise, float) ** 2))
+    return _on_device(orthonormal_rows(basis, np.asarray(mask, float)[None, :] / np.asarray(noise, float) ** 2))
 
 
 def amplitude_basis(k_scaled: np.ndarray, kind: str = "free") -> np.ndarray | None:
@@ -440,15 +449,15 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
     amp = amplitude_basis(k_scaled, config.amplitude)
     mask = window_mask(omega, config.window)
     problem = Problem(
-        omega=jnp.asarray(omega),
-        grid=jnp.asarray(grid),
-        eps=jnp.asarray(np.asarray(da["eps_k"].values, dtype=float).reshape(-1)),
-        k_scaled=jnp.asarray(k_scaled),
-        intensity=jnp.asarray(intensity),
-        noise=jnp.asarray(noise),
+        omega=_on_device(omega),
+        grid=_on_device(grid),
+        eps=_on_device(np.asarray(da["eps_k"].values, dtype=float).reshape(-1)),
+        k_scaled=_on_device(k_scaled),
+        intensity=_on_device(intensity),
+        noise=_on_device(noise),
         background=fitted_background(omega, intensity, noise, config.background, mask,
                                      float(da.attrs["sample_temp"]), resolution),
-        amplitude=None if amp is None else jnp.asarray(amp),
+        amplitude=None if amp is None else _on_device(amp),
         layout=layout,
     )
     info = ProblemInfo(
@@ -477,7 +486,7 @@ def make_settings(config: FitConfig, problem: Problem, info: ProblemInfo, *, rel
     if resolution > info.max_resolution * (1 + 1e-9):
         raise ConfigError(f"resolution={resolution} eV exceeds the {info.max_resolution:g} eV the model grid was built "
                           "for; build a new Fitter with FitConfig(max_resolution=...) to go further")
-    f32 = lambda x: jnp.asarray(x, dtype=jnp.float32)  # noqa: E731
+    f32 = lambda x: jax.device_put(np.asarray(x, dtype=np.float32))  # noqa: E731 (no small program per shape)
     return Settings(
         mask=f32(window_mask(np.asarray(problem.omega), c.window)),
         smoothness=f32(c.smoothness),
