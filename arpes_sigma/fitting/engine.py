@@ -191,7 +191,7 @@ class Engine:
         # the parameters' structure from shapes alone: no random draws dispatched eagerly
         shapes = jax.eval_shape(lambda: init_params(spec, jax.random.key(0)))
         self._shapes = shapes
-        _, unravel = ravel_pytree(jax.tree.map(lambda x: np.zeros(x.shape, x.dtype), shapes))
+        unravel = _unravel_of(shapes)
 
         def residual_vector(u: jax.Array, args: tuple) -> jax.Array:
             problem, settings, pairing, scale = args
@@ -326,6 +326,23 @@ class Engine:
         """The same parameters and scales with a fresh solver state (after the objective changed)."""
         new = self.refresh(state.params, state.pairing, state.scale, problem, settings)
         return strong(new._replace(steps=state.steps))
+
+
+def _unravel_of(shapes: Any) -> Callable[[jax.Array], Any]:
+    """``ravel_pytree``'s unravel function for a pytree of shapes, found by tracing (nothing runs).
+
+    Ravelling concrete zeros dispatched a reshape per leaf and a concatenation, each a small compiled
+    program in a new process; the unravel function depends only on the shapes and dtypes.
+    """
+    found = []
+
+    def ravel() -> jax.Array:
+        flat, unravel = ravel_pytree(jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes))
+        found.append(unravel)
+        return flat
+
+    jax.eval_shape(ravel)
+    return found[0]
 
 
 def select_rows(rows: np.ndarray, new: FitState, old: FitState) -> FitState:
