@@ -117,7 +117,8 @@ class ThermalConfig:
         for name, ok, hint in checks:
             if not ok:
                 raise ConfigError(f"{name} must be {hint}; got {getattr(self, name)!r}")
-        if self.samples is not None and self.samples % (self.chains or VARIATIONAL_CHAINS):
+        # samples are the variational path's (``sample`` draws sweeps × chains and ignores them)
+        if self.method != "sample" and self.samples is not None and self.samples % (self.chains or VARIATIONAL_CHAINS):
             raise ConfigError(f"samples ({self.samples}) must be a multiple of chains "
                               f"({self.chains or VARIATIONAL_CHAINS}); e.g. 8192 from 512 chains")
 

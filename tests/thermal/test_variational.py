@@ -185,6 +185,12 @@ def test_config_rejects_bad_values(kwargs, word):
         ThermalConfig(**kwargs)
 
 
+def test_samples_are_checked_against_the_chains_only_where_they_are_used():
+    with pytest.raises(ConfigError, match="multiple"):
+        ThermalConfig(method="variational", chains=64, samples=100)
+    assert ThermalConfig(method="sample", chains=64, samples=100).samples == 100  # unused by the sampled network
+
+
 def test_open_chain_is_refused_by_the_translation_symmetric_machine():
     with pytest.raises(ConfigError, match="periodic"):
         thermal(TransverseFieldIsing(6, periodic=False), [1.0], ThermalConfig(method="variational"))
