@@ -38,16 +38,17 @@ from .config import AMPLITUDE_CHOICES, MAX_RESOLUTION_FACTOR, FitConfig
 
 __all__ = ["BACKGROUNDS", "GUESS_SOURCES", "N_BASIS", "Problem", "ProblemInfo", "Settings", "amplitude_basis",
            "background_basis", "broadened_edge", "build_problem", "eps_is_guess", "fitted_background", "learns_band",
-           "make_settings", "noise_of", "orthonormal_rows", "scaled_momentum", "shirley_integral", "window_mask"]
+           "make_settings", "noise_of", "on_device", "orthonormal_rows", "scaled_momentum", "shirley_integral",
+           "window_mask"]
 
 
-def _on_device(x: Any) -> jax.Array:
-    """A floating NumPy array on the device in JAX's default float type (float32 unless x64 is on).
+def on_device(x: Any, dtype: Any = None) -> jax.Array:
+    """A NumPy array (or scalar) on the device as ``dtype``; default JAX's float (float32 unless x64 is on).
 
-    ``jnp.asarray`` of a float64 array compiles a small conversion program per shape (JAX 0.10);
+    ``jnp.asarray`` with a dtype conversion compiles a small program per shape (JAX 0.10);
     converting on the host and ``device_put`` compiles nothing.
     """
-    return jax.device_put(np.asarray(x, dtype=jax.dtypes.canonicalize_dtype(np.float64)))
+    return jax.device_put(np.asarray(x, dtype=jax.dtypes.canonicalize_dtype(np.float64) if dtype is None else dtype))
 
 
 #: Extrinsic-background models (``FitConfig.background``) and their basis functions per EDC.
@@ -391,7 +392,7 @@ def fitted_background(omega: np.ndarray, intensity: np.ndarray, noise: np.ndarra
     (:meth:`arpes_sigma.fitting.fitter.Fitter.update`); same shape, no recompilation.
     """
     basis = background_basis(omega, intensity, kind, mask, temperature, resolution)
-    return _on_device(orthonormal_rows(basis, np.asarray(mask, float)[None, :] / np.asarray(noise, float) ** 2))
+    return on_device(orthonormal_rows(basis, np.asarray(mask, float)[None, :] / np.asarray(noise, float) ** 2))
 
 
 def amplitude_basis(k_scaled: np.ndarray, kind: str = "free") -> np.ndarray | None:
@@ -449,15 +450,15 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
     amp = amplitude_basis(k_scaled, config.amplitude)
     mask = window_mask(omega, config.window)
     problem = Problem(
-        omega=_on_device(omega),
-        grid=_on_device(grid),
-        eps=_on_device(np.asarray(da["eps_k"].values, dtype=float).reshape(-1)),
-        k_scaled=_on_device(k_scaled),
-        intensity=_on_device(intensity),
-        noise=_on_device(noise),
+        omega=on_device(omega),
+        grid=on_device(grid),
+        eps=on_device(np.asarray(da["eps_k"].values, dtype=float).reshape(-1)),
+        k_scaled=on_device(k_scaled),
+        intensity=on_device(intensity),
+        noise=on_device(noise),
         background=fitted_background(omega, intensity, noise, config.background, mask,
                                      float(da.attrs["sample_temp"]), resolution),
-        amplitude=None if amp is None else _on_device(amp),
+        amplitude=None if amp is None else on_device(amp),
         layout=layout,
     )
     info = ProblemInfo(
@@ -486,7 +487,7 @@ def make_settings(config: FitConfig, problem: Problem, info: ProblemInfo, *, rel
     if resolution > info.max_resolution * (1 + 1e-9):
         raise ConfigError(f"resolution={resolution} eV exceeds the {info.max_resolution:g} eV the model grid was built "
                           "for; build a new Fitter with FitConfig(max_resolution=...) to go further")
-    f32 = lambda x: jax.device_put(np.asarray(x, dtype=np.float32))  # noqa: E731 (no small program per shape)
+    f32 = lambda x: on_device(x, np.float32)  # noqa: E731
     return Settings(
         mask=f32(window_mask(np.asarray(problem.omega), c.window)),
         smoothness=f32(c.smoothness),

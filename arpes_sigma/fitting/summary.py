@@ -49,6 +49,7 @@ from ..physics import sigma_total
 from .engine import Evaluation
 from .evidence import SUPPORT_THRESHOLD, laplace, self_energy_std
 from .loss import reduced_chi2
+from .problem import on_device
 from .result import STILL_IMPROVING_STATUS, FitResult
 
 if TYPE_CHECKING:
@@ -72,9 +73,8 @@ STILL_IMPROVING = 0.005
 
 
 def _x64(tree: Any) -> Any:
-    # jax.device_put of a NumPy array compiles nothing; jnp.asarray compiles one small program per shape
-    return jax.tree.map(lambda x: jax.device_put(np.asarray(x, dtype=np.float64))
-                        if np.issubdtype(np.asarray(x).dtype, np.floating) else x, tree)
+    return jax.tree.map(lambda x: on_device(x, np.float64) if np.issubdtype(np.asarray(x).dtype, np.floating) else x,
+                        tree)
 
 
 def cancellation_ratio(omega: np.ndarray, eps_k: np.ndarray, s11: np.ndarray, w: np.ndarray,
