@@ -8,9 +8,12 @@
   can hold less mass than a broad one. Without it (``errors=False``), the
   lowest ½‖r‖² (the maximum a posteriori point). The same rule picks the
   normal-only fit. Measured on the continuum truth of ``bench_recovery``
-  (10 seeds): the two rules differ on 2 seeds; on one the lowest-χ² restart
+  (10 seeds): the two rules differed on 2 seeds; on one the lowest-χ² restart
   (χ²_red 0.979) had |Im W| 28 % too high, the most probable one (χ²_red
-  0.982, ln Z higher by 5.4) 9 %.
+  0.982, ln Z higher by 5.4) 9 %. After the forward model's quotients became
+  products (float32 last bits) that seed's most probable optimum is the
+  lowest-χ² one, with |Im W| 36 % too high: two optima that fit equally well,
+  which the data do not separate.
 * ``*_std``: statistical errors from the Laplace approximation at that point
   (:mod:`arpes_sigma.fitting.evidence`), propagated to Σ11, W and Σ_tot by
   linearisation. They say how well the data (with the priors) pin the curves

@@ -36,10 +36,11 @@ pole at the floor (L2 2.1); a background continuum allowed to carry pairing (|κ
 pairing near −250 meV (L2 1.5) and costs 50 % more time. W well away from E_F is
 set by the model and priors, not by the data. Measured on the default fit
 (24 functions; ``bench_recovery.py`` prints both): χ² of the fitted spectrum
-against the noisy data over the window is 1875.6, 1941.3, 1852.0, 1808.1,
-1824.6 on seeds 0–4, that of the truth's own noise-free spectrum 1877.5,
+against the noisy data over the window is 1874.1, 1942.1, 1851.6, 1808.1,
+1824.3 on seeds 0–4, that of the truth's own noise-free spectrum 1877.5,
 1937.0, 1884.9, 1829.4, 1844.5 (1881 points) — the data describe the wrong W
-as well as the right one; the normal-only fits are at 2046–2260.
+as well as the right one (on seeds 5–9 the fit is at most 3.0 above the
+truth); the normal-only fits were at 2046–2260 (measured a round earlier).
 
 Second attempt (seeds 0, 1; unchanged code: W L2 1.65, 2.66, χ²_red 1.018,
 1.059), none committed. The static gap was replaced by a decaying gap with the
