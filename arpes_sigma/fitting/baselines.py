@@ -68,7 +68,7 @@ def _norman_curves(p: jax.Array, problem: Problem, settings: Settings) -> jax.Ar
     s22 = s22 - lam * problem.grid  # Σ22(ω) = −Σ11(−ω)* for the real part −λω
     eps = band_energies(_band(p), problem, settings)
     return observed(problem.grid, problem.omega, eps, s11, s22, w, settings.temperature, settings.resolution,
-                    problem.layout)
+                    problem.layout, problem.energy_offset)
 
 
 def _residual(p: jax.Array, args: tuple) -> jax.Array:

@@ -278,8 +278,9 @@ class Fitter:
         p = self.problem
         omega, intensity, noise = (np.asarray(a, float) for a in (p.omega, p.intensity, p.noise))
         window, temperature, resolution = self._background_inputs(config)
+        offset = None if p.energy_offset is None else np.asarray(p.energy_offset, float)
         return dataclasses.replace(p, background=fitted_background(
-            omega, intensity, noise, config.background, window_mask(omega, window), temperature, resolution))
+            omega, intensity, noise, config.background, window_mask(omega, window), temperature, resolution, offset))
 
     def snapshot(self) -> FitSnapshot:
         """The progress so far (state, step, cost history, status, stages), for :meth:`restore`."""

@@ -309,7 +309,7 @@ def model_curves(
     """Model spectrum [A f] ⊛ Gauss of every EDC on the measured energies, shape (K, E)."""
     s11, s22, w = self_energy(params, spec, problem.grid, pairing)
     return observed(problem.grid, problem.omega, band_energies(params, problem, settings), s11, s22, w,
-                    settings.temperature, settings.resolution, problem.layout)
+                    settings.temperature, settings.resolution, problem.layout, problem.energy_offset)
 
 
 def data_fit(curves: jax.Array, problem: Problem, settings: Settings) -> DataFit:

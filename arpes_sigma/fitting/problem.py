@@ -37,9 +37,9 @@ from ..physics.instrument import FWHM_TO_SIGMA, K_B, model_grid, uniform_layout
 from .config import AMPLITUDE_CHOICES, MAX_RESOLUTION_FACTOR, FitConfig
 
 __all__ = ["BACKGROUNDS", "GUESS_SOURCES", "N_BASIS", "Problem", "ProblemInfo", "Settings", "amplitude_basis",
-           "background_basis", "broadened_edge", "build_problem", "eps_is_guess", "fitted_background", "learns_band",
-           "make_settings", "noise_of", "on_device", "orthonormal_rows", "scaled_momentum", "shirley_integral",
-           "window_mask"]
+           "background_basis", "broadened_edge", "build_problem", "energy_offset_of", "eps_is_guess",
+           "fitted_background", "learns_band", "make_settings", "noise_of", "on_device", "orthonormal_rows",
+           "scaled_momentum", "shirley_integral", "window_mask"]
 
 
 def on_device(x: Any, dtype: Any = None) -> jax.Array:
@@ -59,7 +59,8 @@ N_BASIS = 3
 
 
 @functools.partial(jax.tree_util.register_dataclass,
-                   data_fields=["omega", "grid", "eps", "k_scaled", "intensity", "noise", "background", "amplitude"],
+                   data_fields=["omega", "grid", "eps", "k_scaled", "intensity", "noise", "background", "amplitude",
+                                "energy_offset"],
                    meta_fields=["layout"])
 @dataclasses.dataclass(frozen=True)
 class Problem:
@@ -81,6 +82,12 @@ class Problem:
     amplitude : (K, M) or None — a_k = amplitude @ α when a_k is smooth in k
         (:func:`amplitude_basis`); None: one free a_k per EDC. The pytree's
         structure differs between the two, so each has its own program.
+    energy_offset : (K,) eV or None — the true energy of EDC k's point i is
+        omega[i] + energy_offset[k]: the sub-step remainder of the Fermi level
+        a raw cut keeps when it is aligned by whole energy steps (the cut's
+        ``eV_offset`` coordinate, :mod:`arpes_sigma.io.align`); the model is
+        evaluated there. None when the cut has none or it is zero everywhere
+        (a different pytree structure: its own program, as for ``amplitude``).
     layout : (c0, stride, h) or None, static — uniform energies sit on the grid
         (:func:`arpes_sigma.physics.instrument.uniform_layout`) and the
         resolution is a short stencil; None: a dense Gaussian matrix
@@ -94,6 +101,7 @@ class Problem:
     noise: jax.Array
     background: jax.Array
     amplitude: jax.Array | None = None
+    energy_offset: jax.Array | None = None
     layout: tuple[int, int, int] | None = dataclasses.field(default=None, metadata={"static": True})
 
     @property
@@ -324,7 +332,7 @@ def broadened_edge(omega: np.ndarray, temperature: float, resolution: float) -> 
 
 def background_basis(omega: np.ndarray, intensity: np.ndarray, kind: str = "constant",
                      mask: np.ndarray | None = None, temperature: float = 0.0,
-                     resolution: float = 0.0) -> np.ndarray:
+                     resolution: float = 0.0, offset: np.ndarray | None = None) -> np.ndarray:
     """The extrinsic-background basis functions of each EDC, shape (K, N_BASIS, E); unused rows are ≡ 0.
 
     ``"constant"``: b_k (one function: dark counts, flat across E_F).
@@ -334,7 +342,8 @@ def background_basis(omega: np.ndarray, intensity: np.ndarray, kind: str = "cons
     linearly with binding energy and, being photoelectrons too, is cut by the
     Fermi edge; f̃ is :func:`broadened_edge` at the data's ``temperature`` (K)
     and ``resolution`` (FWHM, eV), W the largest |ω| in the window (eV), so
-    both rows are of order one. This is the low-order smooth term EDC fits of
+    both rows are of order one. With ``offset`` (K,), eV (:attr:`Problem.energy_offset`)
+    the edge of EDC k is evaluated at its true energies ω + offset_k. This is the low-order smooth term EDC fits of
     cuprates commonly carry (e.g. a step-edge background under the
     quasiparticle peak); unlike the Shirley integral it does not follow the
     peak's own shape.
@@ -343,9 +352,10 @@ def background_basis(omega: np.ndarray, intensity: np.ndarray, kind: str = "cons
     e = np.asarray(omega, dtype=float)
     inside = e[np.asarray(mask) > 0] if mask is not None and np.any(np.asarray(mask) > 0) else e
     span = max(float(np.max(np.abs(inside))), 1e-3)
-    edge = lambda: np.broadcast_to(broadened_edge(e, temperature, resolution), x.shape).copy()  # noqa: E731
+    true_e = np.broadcast_to(e, x.shape) if offset is None else e[None, :] + np.asarray(offset, float)[:, None]
+    edge = lambda: broadened_edge(true_e.ravel(), temperature, resolution).reshape(x.shape)  # noqa: E731
     parts = {"constant": lambda: np.ones_like(x), "shirley": lambda: shirley_integral(omega, x, mask),
-             "edge": edge, "edge_slope": lambda: edge() * (-e / span)[None, :]}
+             "edge": edge, "edge_slope": lambda: edge() * (-true_e / span)}
     if kind not in BACKGROUNDS:
         raise ConfigError(f"background={kind!r} is unknown; use one of {sorted(BACKGROUNDS)}")
     rows = [parts[name]() for name in BACKGROUNDS[kind]]
@@ -383,7 +393,7 @@ def orthonormal_rows(basis: np.ndarray, weight: np.ndarray, rtol: float = 1e-7) 
 
 
 def fitted_background(omega: np.ndarray, intensity: np.ndarray, noise: np.ndarray, kind: str, mask: np.ndarray,
-                      temperature: float, resolution: float) -> jax.Array:
+                      temperature: float, resolution: float, offset: np.ndarray | None = None) -> jax.Array:
     """:attr:`Problem.background`: the :func:`background_basis` of each EDC, orthonormal over the window.
 
     It depends on the window (the Shirley integral, the edge's slope scale and
@@ -391,7 +401,7 @@ def fitted_background(omega: np.ndarray, intensity: np.ndarray, noise: np.ndarra
     resolution (FWHM, eV) (the edge), so a change of those settings rebuilds it
     (:meth:`arpes_sigma.fitting.fitter.Fitter.update`); same shape, no recompilation.
     """
-    basis = background_basis(omega, intensity, kind, mask, temperature, resolution)
+    basis = background_basis(omega, intensity, kind, mask, temperature, resolution, offset)
     return on_device(orthonormal_rows(basis, np.asarray(mask, float)[None, :] / np.asarray(noise, float) ** 2))
 
 
@@ -407,6 +417,26 @@ def amplitude_basis(k_scaled: np.ndarray, kind: str = "free") -> np.ndarray | No
         return None
     x = np.asarray(k_scaled, dtype=float)
     return np.stack(legendre_quadratic(x), axis=1)[:, : min(3, x.size)]
+
+
+def energy_offset_of(da: Any) -> np.ndarray | None:
+    """The cut's ``eV_offset`` coordinate (k,), eV, or None when it has none or it is zero everywhere.
+
+    :func:`arpes_sigma.prepare` aligns the columns of a raw cut by whole energy
+    steps and keeps the sub-step remainder of each EDC's Fermi level there
+    (:mod:`arpes_sigma.io.align`); ignoring it misplaces every EDC by up to
+    half an energy step, which at a few per cent noise leaves χ²_red ≈ 1.08
+    and about doubles the self-energies' error (``benchmarks/bench_raw_recovery.py``).
+    """
+    if "eV_offset" not in da.coords:
+        return None
+    off = np.atleast_1d(np.asarray(da.coords["eV_offset"].values, dtype=float))
+    if da.coords["eV_offset"].dims not in (("k",), ()) or off.shape != (da.sizes["k"],):
+        raise ArpesDataError(f"the eV_offset coordinate has dims {da.coords['eV_offset'].dims}; "
+                             "it must be one value per EDC along 'k' (eV), as arpes_sigma.prepare writes it")
+    if not np.all(np.isfinite(off)):
+        raise ArpesDataError("the eV_offset coordinate has non-finite values; re-run arpes_sigma.prepare")
+    return off if np.any(off != 0) else None
 
 
 def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
@@ -449,6 +479,7 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
     k_scaled = scaled_momentum(kcoord)
     amp = amplitude_basis(k_scaled, config.amplitude)
     mask = window_mask(omega, config.window)
+    offset = energy_offset_of(da)
     problem = Problem(
         omega=on_device(omega),
         grid=on_device(grid),
@@ -457,8 +488,9 @@ def build_problem(data: Any, config: FitConfig) -> tuple[Problem, ProblemInfo]:
         intensity=on_device(intensity),
         noise=on_device(noise),
         background=fitted_background(omega, intensity, noise, config.background, mask,
-                                     float(da.attrs["sample_temp"]), resolution),
+                                     float(da.attrs["sample_temp"]), resolution, offset),
         amplitude=None if amp is None else on_device(amp),
+        energy_offset=None if offset is None else on_device(offset),
         layout=layout,
     )
     info = ProblemInfo(

@@ -33,6 +33,7 @@ def observed(
     temperature: jax.Array | float,
     resolution: jax.Array | float,
     layout: tuple[int, int, int] | None = None,
+    offset: jax.Array | None = None,
 ) -> jax.Array:
     """Resolution-broadened occupied spectral weight [A f] ⊛ Gauss on the measured energies.
 
@@ -56,6 +57,10 @@ def observed(
         :func:`arpes_sigma.physics.instrument.uniform_layout`, the convolution
         is a banded (2h+1)-weight product (the fit's fast path); None uses the dense
         Gaussian matrix (any grids).
+    offset : array, shape (K,), eV, optional
+        The true energy of EDC k's measured point i is ``omega[i] + offset[k]``
+        (a raw cut's sub-step Fermi-level remainder,
+        :func:`arpes_sigma.io.align.align_columns`); None: every EDC at ``omega``.
 
     Returns
     -------
@@ -63,7 +68,8 @@ def observed(
     """
     spec = spectral_function(omega_model, eps_k[:, None], sigma11, sigma22, w)
     if layout is None:
-        return observe(spec, omega_model, temperature, gaussian_matrix(omega, omega_model, resolution))
+        e_out = omega if offset is None else omega[None, :] + offset[:, None]
+        return observe(spec, omega_model, temperature, gaussian_matrix(e_out, omega_model, resolution))
     step = omega_model[1] - omega_model[0]
     occupied = spec * fermi(omega_model, temperature)
-    return convolve_uniform(occupied, step, resolution, layout, omega.shape[0])
+    return convolve_uniform(occupied, step, resolution, layout, omega.shape[0], offset)

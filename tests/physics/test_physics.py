@@ -488,3 +488,30 @@ def test_uniform_convolution_equals_a_direct_gaussian_sum(spacing, fwhm):
     want = occupied @ (w / w.sum(axis=1, keepdims=True)).T
     assert got.shape == (3, e_out.size)
     np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("spacing", [0.0017, 0.005])
+def test_a_per_edc_energy_offset_convolves_each_edc_at_its_true_energies(spacing):
+    """EDC k measured at e_i + δ_k (a raw cut's sub-step Fermi-level remainder): the banded convolution with
+    ``offset`` and the dense Gaussian matrix on (K, E) energies, both against a NumPy sum at e + δ_k."""
+    e_out = np.arange(-0.2, 0.03 + 1e-9, spacing)
+    grid, layout = uniform_layout(e_out, max_fwhm=0.02)
+    rng = np.random.default_rng(5)
+    occupied = rng.random((3, grid.size))
+    delta = np.array([-0.5, 0.0, 0.45]) * spacing
+    fwhm = 0.008
+    sigma = fwhm * FWHM_TO_SIGMA
+    true_e = e_out[None, :] + delta[:, None]
+    w = np.exp(-0.5 * ((true_e[:, :, None] - grid[None, None, :]) / sigma) ** 2)
+    want = np.einsum("km,kem->ke", occupied, w / w.sum(axis=-1, keepdims=True))
+    banded = np.asarray(convolve_uniform(jnp.asarray(occupied), grid[1] - grid[0], fwhm, layout, e_out.size,
+                                         jnp.asarray(delta)))
+    np.testing.assert_allclose(banded, want, rtol=2e-6, atol=1e-7)
+    # the dense path (any grids) through observe: [A f] with f at 20 K, one (E, M) matrix per EDC
+    f = np.asarray(fermi(jnp.asarray(grid), 20.0))
+    dense = np.asarray(observe(jnp.asarray(occupied), jnp.asarray(grid), 20.0, gaussian_matrix(true_e, grid, fwhm)))
+    want_f = np.einsum("km,kem->ke", occupied * f[None, :], w / w.sum(axis=-1, keepdims=True))
+    np.testing.assert_allclose(dense, want_f, rtol=2e-5, atol=1e-6)
+    # the offsets matter at this size: half a step moves a random curve by far more than the tolerance
+    no_offset = np.asarray(convolve_uniform(jnp.asarray(occupied), grid[1] - grid[0], fwhm, layout, e_out.size))
+    assert np.max(np.abs(no_offset[0] - want[0])) > 1e-3
