@@ -226,10 +226,15 @@ def prepare(raw: Any, calibration: Calibration, *, temperature: float | None = N
     centre, side, how = _crossing(kpar, omega, values, width, k_center, band, geometry, source)
     bins = _bins(kpar, centre, n_edcs, float(k_span), width)
 
-    edcs = np.stack([values[b].sum(axis=0) for b in bins])
+    # each EDC: its angles summed as read on the kinetic axis, then moved by the whole number of steps
+    # nearest to their mean E_F; moving each angle by its own whole number first would sum, in a bin
+    # whose angles round to different steps, points a whole step apart in true energy
+    as_read = np.asarray(raw.values, dtype=float)
+    binned = align_columns(kinetic, np.stack([as_read[b].sum(axis=0) for b in bins]),
+                           np.array([ef[b].mean() for b in bins]), window=energy_window)
+    omega_cut, edcs, off = binned.omega, binned.values, binned.offset
     k = np.array([kpar[b].mean() for b in bins])
     a_c = np.array([alpha[b].mean() for b in bins])
-    off = np.array([aligned.offset[b].mean() for b in bins])
     note = ""
     if eps_k is not None:
         eps, eps_source = np.asarray(eps_k, dtype=float), "given"
@@ -262,7 +267,7 @@ def prepare(raw: Any, calibration: Calibration, *, temperature: float | None = N
         edcs, dims=("k", "eV"), name="intensity", attrs=attrs,
         coords={
             "k": ("k", k, {"units": "1/Angstrom", "long_name": "k∥"}),
-            "eV": ("eV", omega, {"units": "eV", "long_name": "ω − E_F"}),
+            "eV": ("eV", omega_cut, {"units": "eV", "long_name": "ω − E_F"}),
             "eps_k": ("k", eps, {"units": "eV", "long_name": "bare band energy"}),
             "alpha": ("k", a_c, {"units": "deg", "long_name": "analyser angle (bin centre)"}),
             "eV_offset": ("k", off, {"units": "eV", "long_name": "true ω − eV (sub-step E_F remainder)"}),

@@ -56,16 +56,49 @@ def test_contract(cut_band, cut_mdc):
 def test_intensities_are_the_raw_values_summed(cut_band, raw, calibration):
     # the file holds g·N with g = 6: sums of such values stay multiples of 6 only if nothing was rescaled
     assert np.all(np.mod(cut_band.values, 6.0) == 0)
-    # and one EDC is exactly the sum of its raw columns, each read at its own E_F (nearest kinetic energy)
-    j, width = 5, cut_band.attrs["bin_width"]
-    centre = float(cut_band["alpha"][j])
-    alphas = raw["alpha"].values[np.argsort(np.abs(raw["alpha"].values - centre))[:width]]
-    total = 0
-    for a in alphas:
-        column = raw.sel(alpha=a)
-        kinetic = calibration.fermi_level(a) + cut_band["eV"].values
-        total = total + column.sel(eV=kinetic, method="nearest").values
+    # and one EDC is exactly the sum of its raw columns, read at the bin's mean E_F (nearest kinetic energy)
+    j = 5
+    total, _ = _bin_sum(raw, cut_band, calibration, j)
     np.testing.assert_array_equal(cut_band.values[j], total)
+
+
+def _bin_sum(raw, cut, calibration, j):
+    """EDC j rebuilt by hand: (its raw columns summed at the kinetic energies nearest ω + the bin's mean E_F,
+    the whole-step shift each of its angles would get on its own)."""
+    width = cut.attrs["bin_width"]
+    alphas = raw["alpha"].values[np.argsort(np.abs(raw["alpha"].values - float(cut["alpha"][j])))[:width]]
+    ef = calibration.fermi_level(alphas)
+    kinetic = raw["eV"].values
+    step = kinetic[1] - kinetic[0]
+    total = sum(raw.sel(alpha=a).sel(eV=ef.mean() + cut["eV"].values, method="nearest").values for a in alphas)
+    return total, np.rint((kinetic[0] - ef) / step)
+
+
+def test_a_bin_whose_angles_round_to_different_steps_is_aligned_as_one_column(calibration):
+    """A curved slit (5e-4 eV/deg²: 0.5 meV of E_F per 0.1° near the crossing) and 4 angles per EDC: most
+    bins hold angles whose own E_F rounds to different energy steps. Each EDC is its angles summed at the
+    kinetic energies of the bin's mean E_F, and ``eV_offset`` the remainder of that mean — aligning each
+    angle on its own before summing would add points a whole step (2 meV) apart in true energy."""
+    import dataclasses
+
+    from arpes_sigma.synthetic.raw import make_raw_measurement
+
+    m = make_raw_measurement(seed=3, slit_curvature=5e-4)
+    cal = dataclasses.replace(calibration, fermi_poly=(m.truth.attrs["fermi_level_center"], 0.0, 5e-4))
+    cut = prepare(m.cut, cal, band="bi2212", geometry=DEFAULT_GEOMETRY, bin_width=4)
+    kinetic = m.cut["eV"].values
+    straddling = 0
+    for j in range(cut.sizes["k"]):
+        total, own_steps = _bin_sum(m.cut, cut, cal, j)
+        straddling += len(set(own_steps)) > 1
+        np.testing.assert_array_equal(cut.values[j], total)
+        width = cut.attrs["bin_width"]
+        a = m.cut["alpha"].values[np.argsort(np.abs(m.cut["alpha"].values - float(cut["alpha"][j])))[:width]]
+        ef = float(cal.fermi_level(a).mean())
+        read_at = kinetic[np.abs(kinetic[:, None] - (ef + cut["eV"].values)[None, :]).argmin(axis=0)]
+        # the true ω of the values read, minus the cut's ω: one number per EDC, under half a step
+        np.testing.assert_allclose(read_at - ef - cut["eV"].values, float(cut["eV_offset"][j]), atol=1e-9)
+    assert straddling >= 3, straddling  # the case this test is about occurs
 
 
 def test_recovers_fermi_level_momentum_and_band(cut_band, truth):
