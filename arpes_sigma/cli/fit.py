@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .options import Progress, add_fit_options, check_output, config_from, measured_background
+from .options import Progress, add_fit_options, check_output, config_from, measured_defaults
 from .prepare import add_raw_options, describe_cut, prepare_from, uses_raw
 
 __all__ = ["cmd_demo", "cmd_fit", "register"]
@@ -99,7 +99,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         from ..io.readers import load
 
         data = load(args.input, sample_temp=args.temperature, energy_resolution=args.resolution)
-    config = measured_background(config, args, data, raw=uses_raw(args))
+    config = measured_defaults(config, args, data, raw=uses_raw(args))
     if not args.quiet:
         for line in prep_lines:
             print(line, file=sys.stderr)

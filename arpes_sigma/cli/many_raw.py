@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ..errors import ArpesDataError, ConfigError
-from .options import config_from, measured_background, unconverged_warning
+from .options import config_from, measured_defaults, unconverged_warning
 from .prepare import calibration_from, prepare_from
 
 __all__ = ["run_raw"]
@@ -69,7 +69,7 @@ def run_raw(args: argparse.Namespace) -> int:
         raise ArpesDataError(f"file not found: {', '.join(missing)}; check the paths")
     config = config_from(args, baselines_default=False)
     config = config.replace(baselines=bool(args.baselines or not args.no_baselines))
-    config = measured_background(config, args, raw=True)  # raw files: Shirley unless --background is given
+    config = measured_defaults(config, args, raw=True)  # raw files: the edge background, more steps
 
     first = read(args.input[0])
     calibration = calibration_from(args, first)

@@ -446,7 +446,9 @@ def fit(
         attrs ``sample_temp`` (K), ``energy_resolution`` (FWHM, eV); see
         :func:`arpes_sigma.validate`.
     config : FitConfig, optional
-        Defaults to ``FitConfig()``; keyword ``overrides`` are applied on top.
+        Defaults to :meth:`FitConfig.default_for` ``(data)`` (``FitConfig()``,
+        or the edge background and more steps for a cut made by
+        :func:`arpes_sigma.prepare`); keyword ``overrides`` are applied on top.
     callback : callable, optional
         Called with a :class:`FitProgress` every ``steps_per_call`` solver
         steps; return ``False`` to stop early. This is how a progress bar or a
@@ -458,7 +460,7 @@ def fit(
         ``status`` says why it stopped ("completed", "stopped by callback",
         "diverged ...").
     """
-    config = config or FitConfig()
+    config = config or FitConfig.default_for(data)
     if overrides:
         config = config.replace(**overrides)
     fitter = Fitter(data, config)

@@ -37,6 +37,7 @@ def fit_with_baselines(
     data : xarray.DataArray
         A cut or an EDC (see :func:`arpes_sigma.validate`).
     config : FitConfig, optional
+        Default :meth:`FitConfig.default_for` ``(data)``, as for :func:`arpes_sigma.fit`.
     callback : callable, optional
         Progress of the main fit (see :func:`arpes_sigma.fit`).
     on_baselines : callable, optional
@@ -49,7 +50,7 @@ def fit_with_baselines(
         ``baselines`` holds ``{"normal_only": χ²_red}`` (always) and
         ``"norman"`` when it was fitted.
     """
-    config = config or FitConfig()
+    config = config or FitConfig.default_for(data)
     problem, info = build_problem(data, config)
     engine = engine_for(config)  # here, so that both threads use one Engine and its compiled programs
     final = make_settings(config, problem, info, released=True)
