@@ -21,9 +21,14 @@ the same truth. Prints one JSON object with
   their truths, and the relative L2 error of Im Σ11 and Im W on the occupied side.
 
 ``raw_dark_only`` has a flat dark count only (what the fit's per-EDC constant
-background describes); ``raw_with_background`` adds the energy-dependent
-extrinsic background a real cut has, fitted with the CLI's default for raw
-files (``background="edge"``), and ``raw_with_background_shirley`` /
+background describes): 200 counts at the peak of a column, about 400 in an
+EDC of two angles, so about 5 % noise at the peak against the prepared
+path's 2 %; ``raw_dark_only_equal_noise`` is the same cut with 1250 counts
+(2 % at the peak of an EDC): the row to compare with ``prepared``.
+``raw_with_background`` adds the energy-dependent
+extrinsic background a real cut has, fitted with the CLI's defaults for raw
+files (``background="edge"``, :data:`~arpes_sigma.fitting.config.MEASURED_STEPS` steps; every raw row uses
+those steps), and ``raw_with_background_shirley`` /
 ``_constant`` the same cut with the other background models. Run:
 ``JAX_PLATFORMS=cpu python benchmarks/bench_raw_recovery.py [folder]``.
 """
@@ -43,6 +48,7 @@ import xarray as xr
 
 import arpes_sigma
 from arpes_sigma import FitConfig, fit_with_baselines
+from arpes_sigma.fitting.config import MEASURED_STEPS
 from arpes_sigma.synthetic import make_spectrum
 from arpes_sigma.synthetic.raw import DEFAULT_GEOMETRY, write_raw_measurement
 
@@ -84,10 +90,11 @@ def main(folder: str) -> dict:
                              truth["re_sigma_normal"].values + 1j * truth["im_sigma_normal"].values,
                              truth["re_sigma_anomalous"].values + 1j * truth["im_sigma_anomalous"].values)
     out["prepared"]["seconds"] = time.perf_counter() - t0
-    for name, background in (("raw_dark_only", 0.0), ("raw_with_background", 0.15)):
+    for name, background, counts in (("raw_dark_only", 0.0, 200.0), ("raw_dark_only_equal_noise", 0.0, 1250.0),
+                                     ("raw_with_background", 0.15, 200.0)):
         sub = os.path.join(folder, name)
         os.makedirs(sub, exist_ok=True)
-        paths = write_raw_measurement(sub, seed=1, background=background)
+        paths = write_raw_measurement(sub, seed=1, background=background, peak_counts=counts)
         t = xr.load_dataset(paths["truth"], engine="h5netcdf")
         cal = arpes_sigma.calibrate(paths["gold"], 20.0)
         cut = arpes_sigma.prepare(arpes_sigma.read(paths["cut"]), cal, band="bi2212", geometry=DEFAULT_GEOMETRY)
@@ -103,7 +110,7 @@ def main(folder: str) -> dict:
             cut_mdc = arpes_sigma.prepare(arpes_sigma.read(paths["cut"]), cal)
             eps_true_mdc = np.interp(cut_mdc["alpha"].values, a, t["eps_k"].values)
             t0 = time.perf_counter()
-            res_mdc = fit_with_baselines(cut_mdc, FitConfig())
+            res_mdc = fit_with_baselines(cut_mdc, FitConfig(steps=MEASURED_STEPS))
             score_mdc = _score(res_mdc, t["eV"].values,
                                t["re_sigma_normal"].values + 1j * t["im_sigma_normal"].values,
                                t["re_sigma_anomalous"].values + 1j * t["im_sigma_anomalous"].values)
@@ -116,15 +123,17 @@ def main(folder: str) -> dict:
 
         # the dark-only cut with the constant background; the other with every background model, the CLI's
         # default for raw files ("edge") first
-        kinds = ("constant",) if name == "raw_dark_only" else ("edge", "shirley", "constant")
+        kinds = ("constant",) if name.startswith("raw_dark_only") else ("edge", "shirley", "constant")
         for kind in kinds:
             t0 = time.perf_counter()
-            result = fit_with_baselines(cut, FitConfig(background=kind))
+            result = fit_with_baselines(cut, FitConfig(background=kind, steps=MEASURED_STEPS))
             score = _score(result, t["eV"].values, t["re_sigma_normal"].values + 1j * t["im_sigma_normal"].values,
                            t["re_sigma_anomalous"].values + 1j * t["im_sigma_anomalous"].values)
             q = fit_quality(result, cut["noise_sigma"].values)
+            peak = np.unravel_index(int(np.argmax(cut.values)), cut.shape)
             score.update(seconds=time.perf_counter() - t0, chi2_measured_noise=q.chi2_reduced,
-                         residual_correlation=q.correlation, background=kind)
+                         residual_correlation=q.correlation, background=kind,
+                         noise_at_peak=float(cut["noise_sigma"].values[peak] / cut.values[peak]))
             out[name if kind == kinds[0] else f"{name}_{kind}"] = score
     return out
 
