@@ -2,6 +2,7 @@
 
 import os
 import stat
+import sys
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
@@ -10,6 +11,17 @@ import pytest
 import xarray as xr
 
 matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def _export_cache_off_after_each_test():
+    """A CLI command run in-process switches on the cache of exported programs for the rest of the process
+    (as it should in a real CLI process) unless $JAX_COMPILATION_CACHE_DIR is set, as scripts/test.sh sets
+    it; without this, a plain ``pytest tests`` found it still on in tests/fitting/test_aot.py."""
+    yield
+    aot = sys.modules.get("arpes_sigma.fitting.aot")
+    if aot is not None:
+        aot.disable()
 
 
 # --------------------------------------------------------------------------
