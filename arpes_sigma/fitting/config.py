@@ -63,6 +63,7 @@ def prepared_cut(data: object) -> bool:
     attrs = getattr(data, "attrs", None) or {}
     return str(attrs.get("prepared_by", "")) == "arpes_sigma.prepare"
 
+
 #: Names of the soft priors' weights (traced: changing them never recompiles).
 PRIOR_NAMES = ("smoothness", "gap_penalty", "l2", "pairing_scale", "gap_scale")
 
