@@ -175,14 +175,12 @@ def convolve_uniform(occupied: jax.Array, step: float, fwhm: ArrayLike, layout: 
     rows = np.arange(n_out)[:, None]
     cols = c0 - h + stride * rows + np.arange(2 * h + 1)[None, :]
     # HIGHEST: a GPU would otherwise multiply float32 in TF32 (about 1e-3 relative error); no cost on the CPU
+    if offset is not None:
+        offsets = offsets - jnp.asarray(offset, offsets.dtype)[:, None]  # (K, 2h+1): each EDC's own weights
+    weights = softmax(-0.5 * (offsets / sigma) ** 2, axis=-1)
+    lead = weights.shape[:-1]  # () or (K,)
+    band = jnp.zeros((*lead, n_out, occupied.shape[-1]), weights.dtype).at[..., rows, cols].set(
+        jnp.broadcast_to(weights[..., None, :], (*lead, *cols.shape)))
     if offset is None:
-        weights = softmax(-0.5 * (offsets / sigma) ** 2)
-        band = jnp.zeros((n_out, occupied.shape[-1]), weights.dtype).at[rows, cols].set(
-            jnp.broadcast_to(weights, cols.shape))
         return jnp.matmul(occupied, band.T, precision=jax.lax.Precision.HIGHEST)
-    shift = jnp.asarray(offset, offsets.dtype)[:, None]
-    weights = softmax(-0.5 * ((offsets[None, :] - shift) / sigma) ** 2, axis=-1)  # (K, 2h+1)
-    n_k = weights.shape[0]
-    band = jnp.zeros((n_k, n_out, occupied.shape[-1]), weights.dtype).at[:, rows, cols].set(
-        jnp.broadcast_to(weights[:, None, :], (n_k, *cols.shape)))
     return jnp.einsum("km,kem->ke", occupied, band, precision=jax.lax.Precision.HIGHEST)
