@@ -3,7 +3,8 @@
 Everything here takes and returns arrays, keeps no state, prints nothing and
 survives ``jax.jit`` and ``jax.vmap``. Energies are in eV measured from E_F,
 temperatures in K. :mod:`arpes_sigma.physics.band` (bare dispersions, numpy)
-needs no JAX; the names below are imported lazily, so that reading and
+and :mod:`arpes_sigma.physics.renormalisation` (NumPy or JAX arrays)
+need no JAX; the names below are imported lazily, so that reading and
 preparing raw data (``arpes-sigma prepare``) never imports JAX.
 """
 
@@ -31,6 +32,7 @@ _LAZY = {
     "kk_matrix": "kramers_kronig",
     "kramers_kronig": "kramers_kronig",
     "norman_sigma": "norman",
+    "quasiparticle_band": "renormalisation",
 }
 
 __all__ = sorted(_LAZY)
