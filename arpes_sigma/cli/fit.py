@@ -57,6 +57,12 @@ def _report(result: Any, out: str, figure: str | None, quality: Any = None) -> N
         change = 1e3 * np.max(np.abs(np.asarray(result.eps_k) - np.asarray(result.eps_k_guess)))
         lines.append(f"eps_k learned jointly with the self-energy (guess: {result.attrs.get('eps_k_guess_source', '?')}"
                      f"); largest change {change:.1f} meV (kept as eps_k_guess; --eps-k fixed keeps the guess)")
+        if result.eps_k_std is not None and result.quasiparticle_band_std is not None:
+            lines.append(
+                f"band: eps_k known to +/- {1e3 * np.max(result.eps_k_std):.0f} meV (a shift and a velocity trade "
+                f"against Re Sigma11); the renormalised band Z (eps_k + Re Sigma11(0)) to +/- "
+                f"{1e3 * np.max(result.quasiparticle_band_std):.1f} meV, Z = {result.quasiparticle_weight:.2f} "
+                f"(quasiparticle_band in the result)")
     if quality is not None and not quality.describes_data:
         lines.append(f"warning: {quality.message}")  # in place of a verdict
     else:

@@ -48,7 +48,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from ..model import BAND_PRIOR_WIDTH, ENERGY_SCALE, ModelSpec, Params, self_energy
-from ..physics import sigma_total
+from ..physics import quasiparticle_band, sigma_total
 from .aot import LIGHT, Program
 from .loss import band_energies, residuals
 from .problem import Problem, Settings
@@ -138,7 +138,8 @@ def _self_energy_parts(theta: jax.Array, unravel: Any, spec: ModelSpec, problem:
     s11, s22, w = self_energy(params, spec, problem.omega)
     eps = band_energies(params, problem, settings)
     tot = sigma_total(problem.omega, eps[:, None], s11, s22, w)
-    return jnp.concatenate([s11.real, s11.imag, w.real, w.imag, tot.real.ravel(), tot.imag.ravel(), eps])
+    band = quasiparticle_band(problem.omega, eps, s11)[0]
+    return jnp.concatenate([s11.real, s11.imag, w.real, w.imag, tot.real.ravel(), tot.imag.ravel(), eps, band])
 
 
 @functools.lru_cache(maxsize=32)
@@ -164,7 +165,9 @@ def self_energy_std(params: Params, cov: jax.Array, spec: ModelSpec, problem: Pr
     dict
         ``sigma_normal``, ``sigma_anomalous`` (E,) and ``sigma_total`` (K, E),
         complex (re + i·im: the errors of the real and imaginary parts), eV;
-        ``eps_k`` (K,) real, eV — zero when the band is fixed. None with
+        ``eps_k`` (K,) real, eV — zero when the band is fixed; ``quasiparticle_band`` (K,)
+        real, eV — the error of E*_k = Z (ε_k + Re Σ11(0))
+        (:func:`~arpes_sigma.physics.quasiparticle_band`). None with
         ``compile_only``: the program for these shapes is made ready, nothing runs.
     """
     if compile_only:  # make the program for these shapes ready; nothing runs
@@ -175,4 +178,6 @@ def self_energy_std(params: Params, cov: jax.Array, spec: ModelSpec, problem: Pr
     s11 = out[:e] + 1j * out[e:2 * e]
     w = out[2 * e:3 * e] + 1j * out[3 * e:4 * e]
     tot = out[4 * e:4 * e + k * e].reshape(k, e) + 1j * out[4 * e + k * e:4 * e + 2 * k * e].reshape(k, e)
-    return {"sigma_normal": s11, "sigma_anomalous": w, "sigma_total": tot, "eps_k": out[4 * e + 2 * k * e:]}
+    band = out[4 * e + 2 * k * e:]
+    return {"sigma_normal": s11, "sigma_anomalous": w, "sigma_total": tot, "eps_k": band[:k],
+            "quasiparticle_band": band[k:]}

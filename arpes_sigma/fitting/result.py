@@ -56,6 +56,11 @@ class FitResult:
         (``eps_k`` is then the learned one), None when the band was fixed
     eps_k_std : (K,) eV or None — Laplace error of the learned ε_k (delta method)
     eps_k_source : str — "learned", or the data's ``eps_k_source`` ("given", "band:NAME", "mdc")
+    quasiparticle_band : (K,) eV or None — E*_k = Z (ε_k + Re Σ11(0)), the band renormalised by
+        the best paired Σ11 at E_F (:func:`arpes_sigma.physics.quasiparticle_band`): what the
+        spectrum fixes when ε_k itself is learned and left open by a shift and a velocity change
+    quasiparticle_band_std : (K,) eV or None — its Laplace error (delta method)
+    quasiparticle_weight : float — Z = 1/(1 − ∂Re Σ11/∂ω at 0), NaN when not computed
     log_evidence_restarts : (2R,) nats or None — the Laplace log evidence of every restart's optimum
         (−inf where it could not be computed); None when the evidence was not computed
     """
@@ -100,6 +105,9 @@ class FitResult:
     eps_k_std: np.ndarray | None = None
     eps_k_source: str = "given"
     log_evidence_restarts: np.ndarray | None = None
+    quasiparticle_band: np.ndarray | None = None
+    quasiparticle_band_std: np.ndarray | None = None
+    quasiparticle_weight: float = float("nan")
 
     # -- verdicts ----------------------------------------------------------
     @property
@@ -175,6 +183,13 @@ class FitResult:
             coords["eps_k_guess"] = ("k", self.eps_k_guess, {"units": "eV", "long_name": "bare band as given"})
         if self.eps_k_std is not None:
             coords["eps_k_std"] = ("k", self.eps_k_std, {"units": "eV", "long_name": "Laplace error of eps_k"})
+        if self.quasiparticle_band is not None:
+            coords["quasiparticle_band"] = ("k", self.quasiparticle_band, {
+                "units": "eV", "long_name": "Z (eps_k + Re sigma_normal(0))",
+                "quasiparticle_weight": self.quasiparticle_weight})
+        if self.quasiparticle_band_std is not None:
+            coords["quasiparticle_band_std"] = ("k", self.quasiparticle_band_std,
+                                                {"units": "eV", "long_name": "Laplace error of quasiparticle_band"})
         ds = xr.Dataset(out, coords=coords)
         attrs = {k: v for k, v in self.attrs.items() if isinstance(v, (int, float, str, np.number))}
         attrs.update(

@@ -34,6 +34,10 @@
   (:func:`arpes_sigma.fitting.loss.band_energies`) with its Laplace error
   ``eps_k_std`` (delta method), ``eps_k_guess`` the data's ε_k and
   ``eps_k_source`` "learned"; with the band fixed, ``eps_k`` is the data's.
+  Either way ``quasiparticle_band`` E*_k = Z (ε_k + Re Σ11(0)) and its Laplace
+  error, with ``quasiparticle_weight`` Z (:mod:`arpes_sigma.physics.renormalisation`):
+  a learned ε_k is open along a constant shift and a velocity change (traded
+  against Re Σ11(0) and Z), E*_k is what the spectrum fixes.
 * The **cancellation ratio** |Im Σ_tot(k_F, ω_W)| / |Im Σ11(ω_W)| at the
   occupied-side peak ω_W of |Im W|, at the EDC closest to k_F: 0 when the Σ11
   peak is cancelled completely in what the spectrum shows (a rank-one hidden
@@ -48,7 +52,7 @@ import jax
 import numpy as np
 
 from ..model import ModelSpec, floor, gap, n_params, poles
-from ..physics import sigma_total
+from ..physics import quasiparticle_band, sigma_total
 from .engine import Evaluation
 from .evidence import SUPPORT_THRESHOLD, laplace, self_energy_std
 from .loss import reduced_chi2
@@ -235,6 +239,7 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
     ratio, omega_w = cancellation_ratio(omega, eps_all[ib], s11[ib], w[ib], stot[ib])
     given = np.asarray(fitter.problem.eps)
     source = str(fitter.info.attrs.get("eps_k_source", "given"))
+    band, z = quasiparticle_band(omega, eps_all[ib] if learned else given, s11[ib])
     best = jax.tree.map(lambda x: np.asarray(x)[ib], fitter.state.params)  # on the host: no small programs
     base = {"normal_only": float(chi2r[inn])}
     base.update(baselines or {})
@@ -244,6 +249,9 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
         eps_k_guess=given if learned else None,
         eps_k_std=None if std is None or not learned else std["eps_k"],
         eps_k_source="learned" if learned else source,
+        quasiparticle_band=band,
+        quasiparticle_band_std=None if std is None else std["quasiparticle_band"],
+        quasiparticle_weight=float(z),
         log_evidence_restarts=logz,
         k=np.asarray(fitter.info.k),
         momentum_dim=fitter.info.momentum_dim,
