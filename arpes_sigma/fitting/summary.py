@@ -239,13 +239,14 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
     ratio, omega_w = cancellation_ratio(omega, eps_all[ib], s11[ib], w[ib], stot[ib])
     given = np.asarray(fitter.problem.eps)
     source = str(fitter.info.attrs.get("eps_k_source", "given"))
-    band, z = quasiparticle_band(omega, eps_all[ib] if learned else given, s11[ib])
+    eps = eps_all[ib] if learned else given
+    band, z = quasiparticle_band(omega, eps, s11[ib])
     best = jax.tree.map(lambda x: np.asarray(x)[ib], fitter.state.params)  # on the host: no small programs
     base = {"normal_only": float(chi2r[inn])}
     base.update(baselines or {})
     return FitResult(
         omega=omega,
-        eps_k=eps_all[ib] if learned else given,
+        eps_k=eps,
         eps_k_guess=given if learned else None,
         eps_k_std=None if std is None or not learned else std["eps_k"],
         eps_k_source="learned" if learned else source,
