@@ -69,7 +69,20 @@ def _report(result: Any, out: str, figure: str | None, quality: Any = None) -> N
         if quality is not None:
             lines.append(quality.message)
         lines.append(result.verdict)
+        lines += _determined_lines(result)
     print("\n".join(lines))
+
+
+def _determined_lines(result: Any) -> list[str]:
+    """One line saying down to which energy the data determine Σ11 and W (nothing when not computed)."""
+    s11, w = result.determined_to("sigma_normal"), result.determined_to("sigma_anomalous")
+    if not (np.isfinite(s11) and np.isfinite(w)):
+        return []
+    occupied = result.omega[(np.asarray(result.window_mask) > 0) & (result.omega < 0)]
+    bottom = 1e3 * float(occupied.min()) if occupied.size else float("nan")
+    return [f"determined by the data: Sigma11 down to {1e3 * s11:.0f} meV, W down to {1e3 * w:.0f} meV (window "
+            f"from {bottom:.0f} meV); below, a change as large as the curve would not show in the spectrum "
+            f"(*_detectable in the result)"]
 
 
 def _write_figure(result: Any, path: str, truth: Any = None, quality: Any = None) -> None:

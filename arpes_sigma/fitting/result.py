@@ -63,6 +63,12 @@ class FitResult:
     quasiparticle_weight : float — Z = 1/(1 − ∂Re Σ11/∂ω at 0), NaN when not computed
     log_evidence_restarts : (2R,) nats or None — the Laplace log evidence of every restart's optimum
         (−inf where it could not be computed); None when the evidence was not computed
+    sigma_normal_detectable, sigma_anomalous_detectable : (E,) eV or None — per energy, the height
+        (peak of |Im|) of the smallest local change of Σ11 / W one resolution half-width wide that the
+        data would show at one standard deviation, with every fit parameter and the other curve free
+        to make up for it (:mod:`arpes_sigma.fitting.evidence`); NaN outside the window (and for W
+        within that half width of E_F). Where it exceeds the curve, the curve is the model's, not the
+        data's (:meth:`determined_to`)
     """
 
     omega: np.ndarray
@@ -108,6 +114,30 @@ class FitResult:
     quasiparticle_band: np.ndarray | None = None
     quasiparticle_band_std: np.ndarray | None = None
     quasiparticle_weight: float = float("nan")
+    sigma_normal_detectable: np.ndarray | None = None
+    sigma_anomalous_detectable: np.ndarray | None = None
+
+    def determined_to(self, name: str = "sigma_anomalous") -> float:
+        """How far below E_F the data determine a curve ("sigma_normal" or "sigma_anomalous"), eV.
+
+        Walking down from E_F over the occupied energies where the detectable
+        change is defined, the range ends before the first energy at which it
+        exceeds the curve's modulus |Σ| (at that energy a change as large as the
+        curve itself would not show in the spectrum). Returns the lowest energy
+        of the range (≤ 0), 0.0 when the very first energy fails, NaN when the
+        detectable changes were not computed.
+        """
+        detect = getattr(self, f"{name}_detectable")
+        if detect is None:
+            return float("nan")
+        value = np.abs(getattr(self, name))
+        down = np.flatnonzero((self.omega < 0) & np.isfinite(detect))[::-1]
+        lowest = 0.0
+        for i in down:
+            if detect[i] > value[i]:
+                break
+            lowest = float(self.omega[i])
+        return lowest
 
     # -- verdicts ----------------------------------------------------------
     @property
@@ -174,6 +204,12 @@ class FitResult:
         out["accepted_restart"] = (("restart",), self.accepted.astype(np.int8))
         if self.log_evidence_restarts is not None:
             out["log_evidence_restart"] = (("restart",), self.log_evidence_restarts, {"units": "nats"})
+        for name in ("sigma_normal", "sigma_anomalous"):
+            detect = getattr(self, f"{name}_detectable")
+            if detect is not None:
+                out[f"{name}_detectable"] = (dims_e, detect, {
+                    "units": "eV", "determined_to": self.determined_to(name),
+                    "long_name": "smallest local change the data would show (1 sigma, all else free)"})
         coords = {
             "eV": ("eV", self.omega, {"units": "eV"}),
             "k": ("k", self.k),

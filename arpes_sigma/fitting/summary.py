@@ -29,6 +29,15 @@
   background functions instead of the default 24, 12–15 %: too coarse for a
   cusp at E_F, the pole narrowed instead); for a truth outside the family
   the scatter is ≈ 3× ``*_std``.
+* ``*_detectable`` (Σ11 and W): per energy, the smallest local change of the
+  curve (one resolution half-width wide) that the data would show, with every
+  fit parameter and the other curve free to make up for it
+  (:mod:`arpes_sigma.fitting.evidence`). Unlike ``*_std`` it does not shrink
+  with the model's rigidity: where it exceeds the curve, the curve is the
+  model's and the priors', not the data's. Measured on the out-of-family
+  truths of ``tests/fitting/test_recovery.py``, the truth lies within
+  2·√(std² + detectable²) of the fit at most energies where it lies outside
+  2·std (see that module).
 * The **bare band**: with ``FitConfig.band`` learning (``Settings.band`` = 1),
   ``eps_k`` is the best paired restart's learned ε_k
   (:func:`arpes_sigma.fitting.loss.band_energies`) with its Laplace error
@@ -109,11 +118,12 @@ def _laplace64(fitter: Fitter, noise_scale: float, compile_only: bool = False) -
         return jax.tree.map(np.asarray, lap)
 
 
-def _std64(fitter: Fitter, ib: int, cov: np.ndarray, compile_only: bool = False) -> dict[str, np.ndarray] | None:
+def _std64(fitter: Fitter, ib: int, cov: np.ndarray, noise_scale: float = 1.0,
+           compile_only: bool = False) -> dict[str, np.ndarray] | None:
     best = jax.tree.map(lambda x: np.asarray(x)[ib], fitter.state.params)
     with jax.enable_x64(True):
         return self_energy_std(_x64(best), _x64(cov), fitter.config.model_spec(), _x64(fitter.problem),
-                               _x64(fitter.settings), compile_only=compile_only)
+                               _x64(fitter.settings), noise_scale, compile_only=compile_only)
 
 
 def compile_evidence(fitter: Fitter) -> None:
@@ -225,7 +235,7 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
         ib = _best(-logz, paired) if np.isfinite(zp) else ib
         inn = _best(-logz, ~paired) if np.isfinite(zn) else inn
         if good[ib]:
-            std = _std64(fitter, ib, np.asarray(lap.cov)[ib])
+            std = _std64(fitter, ib, np.asarray(lap.cov)[ib], noise_scale)
     supported = bool(np.isfinite(evidence["pairing_evidence"]) and evidence["pairing_evidence"] > SUPPORT_THRESHOLD)
 
     accepted = paired & np.isfinite(chi2r) & (chi2r <= ACCEPT_RATIO * np.nanmin(np.where(paired, chi2r, np.nan)))
@@ -262,6 +272,8 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
         sigma_normal_std=None if std is None else std["sigma_normal"],
         sigma_anomalous_std=None if std is None else std["sigma_anomalous"],
         sigma_total_std=None if std is None else std["sigma_total"],
+        sigma_normal_detectable=None if std is None else std["sigma_normal_detectable"],
+        sigma_anomalous_detectable=None if std is None else std["sigma_anomalous_detectable"],
         sigma_normal_spread=spread(s11),
         sigma_anomalous_spread=spread(w),
         sigma_total_spread=spread(stot),

@@ -66,6 +66,9 @@ def part_dataset(result: FitResult, seconds: float) -> xr.Dataset:
         "pairing_evidence": float(result.pairing_evidence),
         "pairing_supported": int(result.pairing_supported),
         "cancellation_ratio": float(result.cancellation_ratio),
+        # down to which energy the data determine each curve (FitResult.determined_to; NaN without errors)
+        "normal_determined_to": result.determined_to("sigma_normal"),
+        "anomalous_determined_to": result.determined_to("sigma_anomalous"),
         "params": a["params"],
     }
     for name, value in a.items():
@@ -74,7 +77,7 @@ def part_dataset(result: FitResult, seconds: float) -> xr.Dataset:
     for name, value in scalars.items():
         ds[name] = ((), np.asarray(value, dtype=object if isinstance(value, str) else None))
     ds["fit_temperature"].attrs["units"] = "K"
-    for name in ("fit_resolution", "static_gap"):
+    for name in ("fit_resolution", "static_gap", "normal_determined_to", "anomalous_determined_to"):
         ds[name].attrs["units"] = "eV"
     ds["pairing_evidence"].attrs["units"] = "nats"
     ds["fit_seconds"].attrs["units"] = "s"

@@ -205,6 +205,24 @@ def _window_shading(ax: Axes, omega: np.ndarray, mask: np.ndarray) -> list:
     return out
 
 
+def _undetermined_span(ax: Axes, result: Any, name: str) -> Any:
+    """Hatch the occupied energies where the data do not determine the curve ``name``; the artist.
+
+    None when the whole window is determined or the detectable changes were not
+    computed (:meth:`~arpes_sigma.fitting.result.FitResult.determined_to`).
+    """
+    to = result.determined_to(name) if hasattr(result, "determined_to") else float("nan")
+    omega = np.asarray(result.omega)
+    mask = np.asarray(getattr(result, "window_mask", np.ones(len(omega))), dtype=bool)
+    bottom = float(omega[mask].min()) if mask.any() else float(omega.min())
+    if not np.isfinite(to) or to <= bottom:
+        return None
+    span = ax.axvspan(bottom, to, facecolor="none", edgecolor="0.78", hatch="//", lw=0, zorder=0,
+                      label="not determined by the data")
+    ax.legend(fontsize=7, loc="lower left")
+    return span
+
+
 def _window_lines(ax: Axes, omega: np.ndarray, mask: np.ndarray) -> list:
     """Dash-dotted lines at the edges of the fit window (only where it is narrower than the data); the artists."""
     omega, mask = np.asarray(omega), np.asarray(mask, dtype=bool)
@@ -246,7 +264,9 @@ def result_figure(
     fit window shaded); Im/Re Σ11; Im/Re W; the cancellation panel at
     ``k_index`` (default: the EDC closest to k_F), with the Bogoliubov pole of
     Im Σ_tot above E_F annotated where there is one (:func:`bogoliubov_pole`).
-    The edges of the fit window are dash-dotted lines on the self-energy panels.
+    The edges of the fit window are dash-dotted lines on the self-energy panels;
+    on the Σ11 and W panels the occupied energies where the data do not
+    determine the curve (its detectable change exceeds it) are hatched.
     ``truth`` (a Dataset from :func:`arpes_sigma.synthetic.make_spectrum`)
     adds the true curves. ``quality`` (:func:`arpes_sigma.analysis.quality.fit_quality`)
     that says the fit does not describe its data puts that sentence on top of
@@ -285,6 +305,8 @@ def result_figure(
         _truth_complex(truth, "sigma_anomalous"),
     )
     axes[1, 0].set_title("anomalous self-energy W(ω) (gauge Re W(0) ≥ 0)", fontsize=9)
+    for key, name, ax in (("normal", "sigma_normal", axes[0, 1]), ("anomalous", "sigma_anomalous", axes[1, 0])):
+        art[key]["undetermined"] = _undetermined_span(ax, result, name)
     parts = result.cancellation(k_index)
     art["cancellation"] = cancellation_lines(axes[1, 1], omega, parts)
     art["cancellation"]["bogoliubov"] = _annotate_bogoliubov(axes[1, 1], omega, parts, mask)
@@ -328,6 +350,9 @@ def update_result_figure(art: dict, result: Any, k_index: int | None = None) -> 
     for key, value in (("normal", result.sigma_normal), ("anomalous", result.sigma_anomalous)):
         art[key]["im"].set_data(omega, value.imag)
         art[key]["re"].set_data(omega, value.real)
+        if art[key].get("undetermined") is not None:
+            art[key]["undetermined"].remove()
+        art[key]["undetermined"] = _undetermined_span(art[key]["im"].axes, result, f"sigma_{key}")
     parts = result.cancellation(k_index)
     c = art["cancellation"]
     c["normal"].set_data(omega, parts["im_sigma_normal"])

@@ -45,8 +45,18 @@ def test_fit_writes_result_and_figure(user_file, tmp_path, capsys):
     assert ds.im_sigma_normal.dims == ("eV",) and ds.attrs["steps"] == 200
     ds.close()
     assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert f"result: {out}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"result: {out}" in printed
     assert user_file.read_bytes() == before  # input untouched
+    # where the data determine the curves: one line, the numbers the file carries
+    ds = xr.open_dataset(out, engine="h5netcdf")
+    to = {n: 1e3 * float(ds[f"{n}_detectable"].attrs["determined_to"]) for n in ("sigma_normal", "sigma_anomalous")}
+    bottom = 1e3 * float(ds.eV[ds.window > 0].min())
+    ds.close()
+    line = [t for t in printed.splitlines() if t.startswith("determined by the data:")]
+    assert line == [f"determined by the data: Sigma11 down to {to['sigma_normal']:.0f} meV, W down to "
+                    f"{to['sigma_anomalous']:.0f} meV (window from {bottom:.0f} meV); below, a change as large as the "
+                    f"curve would not show in the spectrum (*_detectable in the result)"]
 
 
 def test_demo_writes_into_its_folder(tmp_path, capsys):

@@ -16,9 +16,19 @@ Criteria (occupied side, ω < −5 meV), from the issue "Trust the decomposition
   L2 0.30, the W and Σ11 peaks within 6 meV, and the measured cancellation ratio
   within 0.15 of the truth's;
 
+* the error bars: the truth within 2·√(std² + detectable²) of the fit on at
+  least 85 % of the occupied energies, for W and Σ11 (``*_detectable``: the
+  smallest local change the data would show, :mod:`arpes_sigma.fitting.evidence`;
+  measured 0.91–1.00, against 0.18–0.86 with 2·std alone); on the MFL truth, W
+  detectable at its peak and not at −150 meV, and the result's ``determined_to``
+  between the two; on the normal state, the spurious W not determined beyond
+  30 meV below E_F;
+
 and one known limitation, kept as a strict expected failure so that fixing it is
-noticed: on the MFL + Eliashberg-gap truth, W at low energy is right (W(0)
-within 15 %) but the whole-curve L2 of W is not (relative L2 1.21, 1.54, 1.67,
+noticed (the detectable changes show why: below ≈ −56 meV no measurement of this
+spectrum fixes W, so the whole-curve L2 there scores the model's prior): on the
+MFL + Eliashberg-gap truth, W at low energy is right (W(0) within 15 %) but the
+whole-curve L2 of W is not (relative L2 1.21, 1.54, 1.67,
 1.79, 1.61 on seeds 0–4 with the default 24 background functions). Measured with
 16 functions, the former default (seed 0, relative L2 1.66; everything below up
 to "Leads" used 16 unless it says otherwise): most of the error is the static
@@ -260,6 +270,8 @@ def test_continuum_w_peaks_and_partial_cancellation(recovered):
 def test_normal_state_w_is_not_reported_as_supported(recovered):
     name, truth, result = recovered
     assert result.pairing_evidence < 3.0 and "NOT supported" in result.verdict
+    # nor is the W it shows determined by the data beyond a few resolution widths (10 meV FWHM) of E_F
+    assert result.determined_to("sigma_anomalous") > -0.03
 
 
 @_cases("mfl_eliashberg")
@@ -268,6 +280,42 @@ def test_eliashberg_gap_at_low_energy(recovered):
     i0 = int(np.argmin(np.abs(result.omega)))
     w0 = _complex(truth, "sigma_anomalous")[i0].real
     assert abs(result.sigma_anomalous[i0].real / w0 - 1) <= 0.15
+
+
+def _within(fitted, true, std, detectable, occ):
+    """Fraction of the occupied energies (where ``detectable`` is defined) with the truth within
+    2·√(std² + detectable²) of the fit, and the same with 2·std alone."""
+    ok = occ & np.isfinite(detectable)
+    err, s = np.abs(fitted - true)[ok], np.abs(std)[ok]
+    return float(np.mean(err <= 2 * np.hypot(s, detectable[ok]))), float(np.mean(err <= 2 * s))
+
+
+@_cases("continuum", "mfl_eliashberg")
+def test_truth_lies_within_what_the_data_determine(recovered):
+    """Out of the family, ``*_std`` (the error within the model) misses the truth at many energies; the
+    detectable change says how far the data leave each curve open, and together they hold the truth."""
+    name, truth, result = recovered
+    occ = result.omega < OCCUPIED_BELOW
+    for fitted, true, std, detectable in (
+            (result.sigma_anomalous, _complex(truth, "sigma_anomalous"), result.sigma_anomalous_std,
+             result.sigma_anomalous_detectable),
+            (result.sigma_normal, _complex(truth, "sigma_normal"), result.sigma_normal_std,
+             result.sigma_normal_detectable)):
+        both, std_only = _within(fitted, true, std, detectable, occ)
+        assert both >= 0.85, (name, both, std_only)
+
+
+@_cases("mfl_eliashberg")
+def test_eliashberg_w_is_seen_at_its_peak_and_not_in_its_tail(recovered):
+    """The truth's W is detectable where it peaks (−52 meV) and not at −150 meV, and the result says so."""
+    name, truth, result = recovered
+    om, tw = result.omega, np.abs(_complex(truth, "sigma_anomalous"))
+    occ = om < OCCUPIED_BELOW
+    peak = int(np.flatnonzero(occ)[np.argmax(np.abs(_complex(truth, "sigma_anomalous").imag)[occ])])
+    tail = int(np.argmin(np.abs(om + 0.15)))
+    assert result.sigma_anomalous_detectable[peak] < tw[peak]
+    assert result.sigma_anomalous_detectable[tail] > tw[tail]
+    assert om[tail] < result.determined_to("sigma_anomalous") < om[peak] + 0.01
 
 
 @_cases("mfl_eliashberg")

@@ -183,6 +183,14 @@ def test_bad_slice_is_reported_and_resume_refits_only_what_is_missing(tmp_path, 
     assert np.isnan(w_re[1]).all() and np.isfinite(w_re[[0, 2]]).all()
     # each cut was fitted at its own temperature (attrs sample_temp = coordinate value)
     np.testing.assert_array_equal(r1["fit_temperature"].values[[0, 2]], [20.0, 120.0])
+    # each slice says down to where its data determine W and Σ11 (a per-slice number, not one slice's attr)
+    for name in ("normal_determined_to", "anomalous_determined_to"):
+        assert r1[name].dims == ("sample_temp",)
+        assert np.isnan(r1[name].values[1]) and np.all(r1[name].values[[0, 2]] <= 0)
+    # the 20 K cut's W is determined well below E_F; the 120 K one (above T_c, no pairing in the truth) not
+    # beyond a few resolution widths (measured −148 meV and 0)
+    w_to = r1["anomalous_determined_to"].values
+    assert w_to[0] < -0.05 and w_to[2] > -0.03
     assert (r1.attrs["n_ok"], r1.attrs["n_failed"], r1.attrs["n_fitted"], r1.attrs["n_resumed"]) == (2, 1, 3, 0)
     assert json.loads(r1.attrs["config"])["baselines"] is False
     on_disk = xr.load_dataset(out, engine="h5netcdf")

@@ -113,3 +113,28 @@ def test_update_moves_the_annotation_and_removes_it_without_pairing():
     assert not [c for c in art["axes"][1, 1].get_children() if isinstance(c, Annotation)]
     update_result_figure(art, _result(BCS))
     assert art["cancellation"]["bogoliubov"] is not None
+
+
+def _span_x(span):
+    """(lowest, highest) energy of an axvspan (a Rectangle in matplotlib ≥ 3.9, a Polygon before)."""
+    if hasattr(span, "get_width"):
+        return span.get_x(), span.get_x() + span.get_width()
+    x = np.asarray(span.get_xy())[:, 0]
+    return x.min(), x.max()
+
+
+def test_energies_the_data_do_not_determine_are_hatched_and_follow_updates():
+    result = _result(PAIRED)
+    result.determined_to = lambda name: -0.06 if name == "sigma_anomalous" else -0.25  # Σ11: the whole window
+    fig, art = result_figure(result)
+    span = art["anomalous"]["undetermined"]
+    assert art["normal"]["undetermined"] is None
+    lo, hi = _span_x(span)
+    assert np.isclose(lo, -0.25, atol=2e-3) and np.isclose(hi, -0.06)
+    assert span.get_hatch() == "//" and span.axes is art["axes"][1, 0]
+    assert "not determined by the data" in [t.get_text() for t in span.axes.get_legend().get_texts()]
+    result.determined_to = lambda name: -0.12
+    update_result_figure(art, result)
+    assert span.axes is None  # the old one removed
+    new = art["anomalous"]["undetermined"]
+    assert np.isclose(_span_x(new)[1], -0.12) and art["normal"]["undetermined"] is not None
