@@ -17,12 +17,20 @@ FitConfig. Printed per truth, at the truth's occupied-side peaks of −Im Σ11 a
   fraction of occupied-side energies (ω < −5 meV) where it does;
 * ``median_spread``, ``scatter_over_combined`` and ``within_2_combined`` — the
   same with the restart spread added in quadrature, √(std² + spread²) (the
-  spread is 0 when fewer than two paired restarts reach a comparable χ²).
+  spread is 0 when fewer than two paired restarts reach a comparable χ²);
+* ``median_detectable``, ``within_2_detectable`` and
+  ``covered_occupied_detectable`` — the same with the detectable change added
+  in quadrature, √(std² + detectable²) (``*_detectable``: the smallest local
+  change of the curve the data would show, all fit parameters free;
+  :mod:`arpes_sigma.fitting.evidence`), at the peak and over the occupied side
+  (where it is defined).
 
 Truths: ``in_family`` — the package's two-pole truth (``make_spectrum``,
 "bi2212_like"), which the model can represent; ``continuum`` — the non-rank-one
 continuum of hidden fermions through the independent NumPy path
-(:mod:`arpes_sigma.synthetic.reference`), outside the model family.
+(:mod:`arpes_sigma.synthetic.reference`), outside the model family; any other
+name of :data:`arpes_sigma.synthetic.families.FAMILIES` (e.g. ``mfl_eliashberg``)
+the same way.
 
 Prints one JSON line per fit, then the summary. Nothing is asserted. Run::
 
@@ -68,10 +76,15 @@ def run(name: str, seed: int) -> dict:
         fitted, std = getattr(result, key).imag, getattr(result, f"{key}_std").imag
         spread = getattr(result, f"{key}_spread")
         spread = np.zeros_like(std) if spread is None else spread.imag
+        detectable = getattr(result, f"{key}_detectable")
         j = int(np.argmax(np.where(occ, np.abs(true), -np.inf)))
+        seen = occ & np.isfinite(detectable)
         row[key] = {"peak_mev": round(1e3 * float(result.omega[j]), 1), "fit": float(fitted[j]),
                     "truth": float(true[j]), "laplace_std": float(std[j]), "spread": float(spread[j]),
-                    "covered_occupied": float(np.mean((np.abs(fitted - true) <= 2 * std)[occ]))}
+                    "detectable": float(detectable[j]),
+                    "covered_occupied": float(np.mean((np.abs(fitted - true) <= 2 * std)[occ])),
+                    "covered_occupied_detectable": float(np.mean(
+                        (np.abs(fitted - true) <= 2 * np.hypot(std, detectable))[seen]))}
     return row
 
 
@@ -79,8 +92,8 @@ def summarise(rows: list[dict]) -> dict:
     """The per-truth figures of the module docstring."""
     out = {}
     for key, _ in CURVES:
-        fit_, true, std, spread = (np.array([r[key][f] for r in rows])
-                                   for f in ("fit", "truth", "laplace_std", "spread"))
+        fit_, true, std, spread, detectable = (np.array([r[key][f] for r in rows])
+                                               for f in ("fit", "truth", "laplace_std", "spread", "detectable"))
         scale = float(np.median(std))
         both = np.hypot(std, spread)
         out[key] = {
@@ -93,6 +106,9 @@ def summarise(rows: list[dict]) -> dict:
             "median_spread": float(np.median(spread)),
             "scatter_over_combined": float(np.std(fit_, ddof=1) / np.median(both)) if len(rows) > 1 else float("nan"),
             "within_2_combined": float(np.mean(np.abs(fit_ - true) <= 2 * both)),
+            "median_detectable": float(np.median(detectable)),
+            "within_2_detectable": float(np.mean(np.abs(fit_ - true) <= 2 * np.hypot(std, detectable))),
+            "covered_occupied_detectable": float(np.mean([r[key]["covered_occupied_detectable"] for r in rows])),
         }
     return out
 
