@@ -172,8 +172,10 @@ class FitResult:
         """The result as an :class:`xarray.Dataset` with the names of the result contract (README.md).
 
         Complex quantities are stored as real ``re_*``/``im_*`` variables; the
-        statistical errors as ``*_std`` and the spread over restarts as
-        ``*_spread`` when available. The coordinate ``eps_k`` is the bare band
+        statistical errors as ``*_std``, the spread over restarts as
+        ``*_spread`` and the detectable changes as ``sigma_normal_detectable``,
+        ``sigma_anomalous_detectable`` (attr ``determined_to``) when available.
+        The coordinate ``eps_k`` is the bare band
         the fit used (the learned one when attr ``eps_k_source`` is
         "learned"; then also ``eps_k_guess``, the data's, and ``eps_k_std``).
         """
