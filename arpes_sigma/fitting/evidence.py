@@ -213,14 +213,9 @@ def _detectable(theta: jax.Array, unravel: Any, cov: jax.Array, noise_scale: jax
     e = problem.omega.shape[0]
     zero = jnp.zeros(e, theta.dtype)
     jt = jax.jacfwd(r_data)(theta, zero, zero)
-    # the 2E columns of the changes, a few at a time through one linearisation (all at once, their
-    # tangents of the whole forward model would hold 2E copies of every intermediate)
-    tangent = jax.linearize(lambda c11, cw: r_data(theta, c11, cw), zero, zero)[1]
-    eye = jnp.eye(e, dtype=theta.dtype)
-    j11, jw = (a.T for a in jax.lax.map(lambda u: (tangent(u, zero), tangent(zero, u)), eye,
-                                        batch_size=_COLUMNS_AT_ONCE))
     jp = jax.jacfwd(lambda t: jnp.concatenate(list(prior_residuals(
         unravel(t), spec, settings, n_points(problem, settings)).values())))(theta)
+    tangent = jax.linearize(lambda c11, cw: r_data(theta, c11, cw), zero, zero)[1]
 
     # Fisher information of the two extra coefficients at ω_j with every fit parameter marginalised: the
     # Schur complement jᵀj − jᵀJ cov Jᵀj of H = JᵀJ + priors, written as the squared length of j's part
@@ -229,19 +224,24 @@ def _detectable(theta: jax.Array, unravel: Any, cov: jax.Array, noise_scale: jax
         g = cov @ (jt.T @ j)
         return j - jt @ g, -(jp @ g)
 
-    w_out, s_out = outside(jw), outside(j11)
-
     def dot(a: tuple, b: tuple) -> jax.Array:
-        return jnp.sum(a[0] * b[0], axis=0) + jnp.sum(a[1] * b[1], axis=0)
+        return jnp.sum(a[0] * b[0]) + jnp.sum(a[1] * b[1])
 
     def variance(a: tuple, b: tuple) -> jax.Array:
-        # 1/‖a − (a·b/b·b) b‖² per column: the variance of a's coefficient with b's free too (the 2 × 2
-        # Schur complement, again as a length: the two changes can be nearly parallel, Σ11 and W trading)
+        # 1/‖a − (a·b/b·b) b‖²: the variance of a's coefficient with b's free too (the 2 × 2 Schur
+        # complement, again as a length: the two changes can be nearly parallel, Σ11 and W trading)
         k = dot(a, b) / dot(b, b)
         rest = (a[0] - k * b[0], a[1] - k * b[1])
         return 1.0 / dot(rest, rest)
 
-    var = jnp.stack([variance(w_out, s_out), variance(s_out, w_out)])
+    def at(unit: jax.Array) -> jax.Array:
+        """(var of c_W, var of c_11) for the changes centred where ``unit`` (E,) is 1."""
+        w_out, s_out = outside(tangent(zero, unit)), outside(tangent(unit, zero))
+        return jnp.stack([variance(w_out, s_out), variance(s_out, w_out)])
+
+    # a few energies at a time through one linearisation: all at once, their tangents of the whole forward
+    # model would hold 2E copies of every intermediate (O(M·E) memory instead of O(M·batch))
+    var = jax.lax.map(at, jnp.eye(e, dtype=theta.dtype), batch_size=_COLUMNS_AT_ONCE).T
     out = jnp.where(jnp.isfinite(var) & (var > 0), jnp.sqrt(var), jnp.inf)
     inside = settings.mask > 0
     far = jnp.abs(problem.omega) >= bump_width(problem, settings)  # δW vanishes as ω_j → 0 (odd density)
