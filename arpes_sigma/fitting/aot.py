@@ -50,7 +50,8 @@ from typing import Any
 
 import jax
 
-__all__ = ["LIGHT", "MAX_BYTES", "Program", "disable", "enable", "exclusive", "folder", "program_key", "prune"]
+__all__ = ["LIGHT", "MAX_BYTES", "Program", "disable", "enable", "exclusive", "folder", "program_key", "prune",
+           "release_freed_memory"]
 
 #: Distributions whose code is traced into the programs (or lowers them): their versions are part of the key.
 TRACED_DISTRIBUTIONS = ("jax", "jaxlib", "equinox", "lineax", "optimistix", "flax", "numpy")
@@ -286,6 +287,7 @@ class Program:
                 entry = self._loaded.get(signature)
                 if entry is None:
                     entry = self._loaded[signature] = self._prepare(where, leaves, in_tree, avals)
+                    release_freed_memory()
         return leaves, entry
 
     def output_shapes(self, *args: Any) -> Any | None:
@@ -403,6 +405,33 @@ class Program:
     def _compiled(self, exported: jax.export.Exported, leaves: list) -> Callable[..., Any]:
         """``exported`` compiled for arguments like ``leaves`` (through JAX's persistent cache when it is on)."""
         return jax.jit(exported.call).lower(*leaves).compile(self.compiler_options)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """The C library's ``malloc_trim`` (glibc), or None where it has none."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def release_freed_memory() -> None:
+    """Hand the memory a compilation freed back to the operating system (glibc only; else nothing).
+
+    XLA frees its working memory after each compilation, but glibc keeps freed
+    pages in its per-thread arenas, and here two threads compile side by side
+    (:mod:`arpes_sigma.fitting.pipeline`), so the resident size of a process
+    only grew with every program. Neither JAX nor Python offers a call for
+    this, hence ``malloc_trim(0)`` by hand. Measured on a cold ``arpes-sigma
+    fit`` of the standard cut: peak RSS 1067 MB without, 891 MB with it.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _signature(args: tuple) -> tuple[str | None, list, Any, tuple]:
