@@ -32,13 +32,12 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
-from ..physics import observed
 from ..physics.norman import norman_nambu
 from .aot import Program
 from .config import FitConfig
 from .engine import explicit_jacobian, levenberg_marquardt
 from .fitter import Fitter
-from .loss import band_energies, band_prior_residuals, data_fit, reduced_chi2
+from .loss import band_energies, band_prior_residuals, curves_of, data_fit, reduced_chi2
 from .problem import Problem, ProblemInfo, Settings
 
 __all__ = ["NormanResult", "fit_baselines", "fit_norman", "norman_fit"]
@@ -67,8 +66,7 @@ def _norman_curves(p: jax.Array, problem: Problem, settings: Settings) -> jax.Ar
     s11 = s11 - lam * problem.grid
     s22 = s22 - lam * problem.grid  # Σ22(ω) = −Σ11(−ω)* for the real part −λω
     eps = band_energies(_band(p), problem, settings)
-    return observed(problem.grid, problem.omega, eps, s11, s22, w, settings.temperature, settings.resolution,
-                    problem.layout, problem.energy_offset)
+    return curves_of(eps, s11, s22, w, problem, settings)
 
 
 def _residual(p: jax.Array, args: tuple) -> jax.Array:

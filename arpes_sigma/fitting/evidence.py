@@ -74,9 +74,9 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from ..model import BAND_PRIOR_WIDTH, ENERGY_SCALE, ModelSpec, Params, self_energy
-from ..physics import observed, quasiparticle_band, sigma_total
+from ..physics import quasiparticle_band, sigma_total
 from .aot import LIGHT, Program
-from .loss import band_energies, data_fit, n_points, prior_residuals, residuals
+from .loss import band_energies, curves_of, data_fit, n_points, prior_residuals, residuals
 from .problem import Problem, Settings
 
 __all__ = ["SUPPORT_THRESHOLD", "Laplace", "laplace", "self_energy_std"]
@@ -205,9 +205,8 @@ def _detectable(theta: jax.Array, unravel: Any, cov: jax.Array, noise_scale: jax
     def r_data(t: jax.Array, c11: jax.Array, cw: jax.Array) -> jax.Array:
         params = unravel(t)
         s11, s22, w = self_energy(params, spec, problem.grid, 1.0)
-        curves = observed(problem.grid, problem.omega, band_energies(params, problem, settings),
-                          s11 + b11 @ c11, s22 + b22 @ c11, w + bw @ cw, settings.temperature,
-                          settings.resolution, problem.layout, problem.energy_offset)
+        curves = curves_of(band_energies(params, problem, settings), s11 + b11 @ c11, s22 + b22 @ c11,
+                           w + bw @ cw, problem, settings)
         return data_fit(curves, problem, settings).residual.ravel() / jnp.sqrt(noise_scale)
 
     e = problem.omega.shape[0]

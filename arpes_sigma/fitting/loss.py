@@ -68,6 +68,7 @@ __all__ = [
     "band_prior_residuals",
     "cho_solve_small",
     "cholesky_small",
+    "curves_of",
     "data_fit",
     "model_curves",
     "prior_residuals",
@@ -303,13 +304,24 @@ def band_energies(params: Params, problem: Problem, settings: Settings) -> jax.A
     return problem.eps + band_correction(params, problem.k_scaled, settings.band).astype(problem.eps.dtype)
 
 
+def curves_of(eps: jax.Array, s11: jax.Array, s22: jax.Array, w: jax.Array, problem: Problem,
+              settings: Settings) -> jax.Array:
+    """[A f] ⊛ Gauss of every EDC on the measured energies, shape (K, E), from self-energies on the model grid.
+
+    ``eps`` (K,) eV; ``s11``, ``s22``, ``w`` (G,) complex eV on ``problem.grid``: the problem's
+    instrument (temperature, resolution, grid layout, per-EDC energy offsets) applied to any self-energy
+    (the model's, the Norman baseline's, or one changed locally for the detectable changes).
+    """
+    return observed(problem.grid, problem.omega, eps, s11, s22, w, settings.temperature, settings.resolution,
+                    problem.layout, problem.energy_offset)
+
+
 def model_curves(
     params: Params, spec: ModelSpec, problem: Problem, settings: Settings, pairing: jax.Array | float = 1.0
 ) -> jax.Array:
     """Model spectrum [A f] ⊛ Gauss of every EDC on the measured energies, shape (K, E)."""
-    s11, s22, w = self_energy(params, spec, problem.grid, pairing)
-    return observed(problem.grid, problem.omega, band_energies(params, problem, settings), s11, s22, w,
-                    settings.temperature, settings.resolution, problem.layout, problem.energy_offset)
+    return curves_of(band_energies(params, problem, settings), *self_energy(params, spec, problem.grid, pairing),
+                     problem, settings)
 
 
 def data_fit(curves: jax.Array, problem: Problem, settings: Settings) -> DataFit:
