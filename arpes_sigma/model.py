@@ -67,6 +67,7 @@ __all__ = [
     "ENERGY_SCALE",
     "MIN_WIDTH",
     "PAIRING_LEAVES",
+    "POLE_LEAVES",
     "ModelSpec",
     "Params",
     "SelfEnergyModel",
@@ -91,6 +92,8 @@ ENERGY_SCALE = 0.1
 MIN_WIDTH = 0.002
 #: Leaves that only act through the pairing switch p (absent from the normal-only model).
 PAIRING_LEAVES = ("coherence_raw", "static_gap")
+#: Leaves with one entry per hidden fermion (pole); all zero is a pole switched off (V = 0).
+POLE_LEAVES = ("level", "split", "coupling", "width_raw", "coherence_raw")
 
 #: Bounds (eV) on the coefficients (d0, d1, d2) of the band correction δ(x) = Σ_j d_j P_j(x)
 #: (:func:`band_correction`): |d_j| < 60 meV, i.e. two prior widths. Larger errors mean the

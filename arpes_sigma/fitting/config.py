@@ -79,8 +79,12 @@ class FitConfig:
         (hidden fermions) and a background whose log-density is a smooth
         16-function basis expansion on 128 nodes over ±0.6 eV (9.4 meV apart,
         about one typical ARPES resolution) describe 10 meV / 20 K / 2 % noise
-        spectra without structured residuals; more poles than the data
-        support tend to split one peak into a narrow and a broad copy.
+        spectra without structured residuals. More poles than the data
+        support tend to split one peak into a narrow and a broad copy; so
+        each model also fits with its weakest pole switched off (from
+        ``restarts`` ≥ 3, :meth:`~arpes_sigma.fitting.fitter.Fitter.cross_seed`)
+        and the evidence decides: :attr:`FitResult.hidden_fermions` is the
+        number the reported fit uses.
     anomalous : bool
         Kept for the single-model view (the NNX module); every fit runs the
         paired and the normal-only model side by side.

@@ -117,6 +117,16 @@ class FitResult:
     sigma_normal_detectable: np.ndarray | None = None
     sigma_anomalous_detectable: np.ndarray | None = None
 
+    @property
+    def hidden_fermions(self) -> int:
+        """Hidden fermions (poles) in the reported fit: ``n_poles``, or fewer where the evidence removed one.
+
+        :meth:`~arpes_sigma.fitting.fitter.Fitter.cross_seed` restarts one fit
+        of each model with its weakest pole switched off (V = 0); when that
+        restart is the more probable one, the data did not need the pole.
+        """
+        return int(np.count_nonzero(np.asarray(self.params.get("V", []))))
+
     def determined_to(self, name: str = "sigma_anomalous") -> float:
         """How far below E_F the data determine a curve ("sigma_normal" or "sigma_anomalous"), eV.
 
@@ -241,6 +251,7 @@ class FitResult:
             log_evidence_normal=float(self.evidence["log_evidence_normal"]),
             evidence_noise_scale=float(self.evidence["noise_scale"]),
             cancellation_ratio=float(self.cancellation_ratio),
+            hidden_fermions=self.hidden_fermions,
             cancellation_energy=float(self.cancellation_energy),
             steps=int(self.steps),
             converged_restarts=int(self.converged),

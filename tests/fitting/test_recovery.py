@@ -13,8 +13,10 @@ Criteria (occupied side, ω < −5 meV), from the issue "Trust the decomposition
 * the verdict: ``pairing_supported`` is 1 on paired truths, 0 on the normal state;
 * Σ11 within relative L2 0.25 (complex curve) on every truth;
 * on the continuum of hidden fermions (non-rank-one pairing): W within relative
-  L2 0.30, the W and Σ11 peaks within 6 meV, and the measured cancellation ratio
-  within 0.15 of the truth's;
+  L2 0.30, the W and Σ11 peaks within 6 meV and 25 %, and the measured
+  cancellation ratio within 0.15 of the truth's; the evidence reports one hidden
+  fermion there (the second pole's Occam factor), and keeps two on a truth made
+  of two;
 
 * the error bars: the truth within 2·√(std² + detectable²) of the fit on at
   least 85 % of the occupied energies, for W and Σ11 (``*_detectable``: the
@@ -196,8 +198,10 @@ import pytest
 
 from arpes_sigma import FitConfig, fit
 from arpes_sigma.fitting.summary import cancellation_ratio
+from arpes_sigma.synthetic import make_spectrum
 from arpes_sigma.synthetic.families import family_truth
 from arpes_sigma.synthetic.reference import reference_spectrum
+from arpes_sigma.synthetic.spectrum import Truth
 
 OCCUPIED_BELOW = -0.005
 SEEDS = (0, 1)
@@ -261,9 +265,30 @@ def test_continuum_w_peaks_and_partial_cancellation(recovered):
     for fitted, true in ((np.abs(result.sigma_anomalous.imag), np.abs(tw.imag)),
                          (-result.sigma_normal.imag, -t11.imag)):
         assert abs(_peak(om, fitted) - _peak(om, true)) <= 0.006 + 1e-9
+        occ_fit, occ_true = np.max(fitted[occ]), np.max(true[occ])
+        assert abs(occ_fit / occ_true - 1) <= 0.25, (occ_fit, occ_true)
     true_ratio, _ = cancellation_ratio(om, result.eps_k, t11, tw, _complex(truth, "sigma_total"))
     assert 0.1 < true_ratio < 0.6  # control: the truth is neither rank one nor unpaired
     assert abs(result.cancellation_ratio - true_ratio) <= 0.15, (result.cancellation_ratio, true_ratio)
+
+
+@_cases("continuum")
+def test_evidence_drops_a_hidden_fermion_the_data_do_not_need(recovered):
+    """One hidden fermion with spread energies and angles describes the continuum: the restart with its weaker
+    pole switched off is the more probable (measured: 10.3 / 11.8 nats ahead of the best two-pole restart on
+    seeds 0 / 1; over seeds 0–9 ahead on nine, by 0.3 and 3.1 nats on the two seeds where a second pole
+    overshot the W peak by 55 / 37 %)."""
+    _, truth, result = recovered
+    assert result.hidden_fermions == 1, result.params
+
+
+def test_evidence_keeps_a_hidden_fermion_the_data_need():
+    """Control: two hidden fermions at ±49 and ±126 meV (measured: the one-pole restart 528 nats behind)."""
+    truth = Truth(v=(0.10, 0.10), eps_f=(0.02, 0.04), d=(0.045, 0.12), gamma=(0.008, 0.012))
+    data, _ = make_spectrum(truth, seed=0)
+    result = fit(data, FitConfig())
+    assert result.hidden_fermions == 2, result.params
+    assert result.describes_data and result.chi2_reduced < 1.1
 
 
 @_cases("normal_dip")
@@ -316,6 +341,25 @@ def test_eliashberg_w_is_seen_at_its_peak_and_not_in_its_tail(recovered):
     assert result.sigma_anomalous_detectable[peak] < tw[peak]
     assert result.sigma_anomalous_detectable[tail] > tw[tail]
     assert om[tail] < result.determined_to("sigma_anomalous") < om[peak] + 0.01
+
+
+@_cases("continuum", "mfl_eliashberg")
+def test_peak_criterion_is_attainable_only_where_the_data_resolve_the_peak(recovered):
+    """The issue's peak criterion (height within 25 % in 90 % of seeds) needs a 1σ error ≤ 0.25/1.645 of the
+    height. The detectable change at the truth's |Im W| peak (the marginalised Cramér–Rao bound) allows it on
+    the continuum (measured 0.087–0.106 of the height over ten seeds) and not on the MFL + Eliashberg truth
+    (0.71–1.09): there only a model whose form matched the truth's could meet it, which is why its W peak and
+    whole curve fail."""
+    name, truth, result = recovered
+    om = result.omega
+    occ = om < OCCUPIED_BELOW
+    true = np.abs(truth["im_sigma_anomalous"].values)
+    j = int(np.flatnonzero(occ)[np.argmax(true[occ])])
+    bound = result.sigma_anomalous_detectable[j] / true[j]
+    if name == "continuum":
+        assert bound < 0.25 / 1.645, bound
+    else:
+        assert bound > 2 * 0.25 / 1.645, bound
 
 
 @_cases("mfl_eliashberg")
