@@ -53,6 +53,9 @@ def _report(result: Any, out: str, figure: str | None, quality: Any = None) -> N
         )
     else:
         lines.append(f"restarts: {n_acc} of {result.config.restarts} paired fits reached the best chi2 (no spread)")
+    n = result.config.n_poles
+    lines.append(f"hidden fermions: {result.hidden_fermions} of {n}" + (
+        " (the evidence dropped a pole the data do not need)" if result.hidden_fermions < n else ""))
     if result.eps_k_guess is not None:
         change = 1e3 * np.max(np.abs(np.asarray(result.eps_k) - np.asarray(result.eps_k_guess)))
         lines.append(f"eps_k learned jointly with the self-energy (guess: {result.attrs.get('eps_k_guess_source', '?')}"
