@@ -50,8 +50,12 @@ while still improving: its status is still "ok", but more ``steps`` would
 change it; NaN for a failed slice), ``chi2_reduced``, ``fit_steps``, ``seed``,
 ``fit_seconds`` (s, wall time of the fit including any compilation; a batch's
 time is shared equally between its cuts), ``fit_temperature`` (K) and ``fit_resolution`` (eV) that
-the fit used, ``static_gap`` (eV) and ``params`` (JSON text of the
-hidden-fermion parameters). Attrs: ``config`` (JSON), ``gauge``,
+the fit used, ``static_gap`` (eV), ``pairing_evidence`` (nats),
+``pairing_supported``, ``cancellation_ratio``, ``hidden_fermions`` (poles the
+reported fit uses), ``normal_determined_to`` and ``anomalous_determined_to``
+(eV, :meth:`arpes_sigma.FitResult.determined_to`) and ``params`` (JSON text of
+the hidden-fermion parameters). Variable attrs that all slices share (units)
+are kept, those that differ between slices dropped. Attrs: ``config`` (JSON), ``gauge``,
 ``slice_dim``, ``fingerprint``, ``n_slices``, ``n_ok``, ``n_failed``,
 ``n_fitted`` (slices fitted by *this* call) and ``n_resumed`` (taken from
 parts of an earlier call).

@@ -157,7 +157,10 @@ def combine(
                 ds = ds.pad({d: (0, size - ds.sizes[d])})
         ds.attrs = {}
         items.append(ds)
-    out = xr.concat(items, dim=index, coords="different", compat="equals", join="exact", combine_attrs="drop")
+    # variable attrs that agree over the slices (units, long names) stay; per-slice ones (determined_to) go —
+    # those numbers are 0-d variables of each part (tasks.part_dataset)
+    out = xr.concat(items, dim=index, coords="different", compat="equals", join="exact",
+                    combine_attrs="drop_conflicts")
     out.attrs = {k: template.attrs[k] for k in COMMON_ATTRS if k in template.attrs}
     out["status"] = out["status"].astype(object)
     return out

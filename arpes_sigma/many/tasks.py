@@ -66,6 +66,7 @@ def part_dataset(result: FitResult, seconds: float) -> xr.Dataset:
         "pairing_evidence": float(result.pairing_evidence),
         "pairing_supported": int(result.pairing_supported),
         "cancellation_ratio": float(result.cancellation_ratio),
+        "hidden_fermions": int(result.hidden_fermions),
         # down to which energy the data determine each curve (FitResult.determined_to; NaN without errors)
         "normal_determined_to": result.determined_to("sigma_normal"),
         "anomalous_determined_to": result.determined_to("sigma_anomalous"),

@@ -191,6 +191,10 @@ def test_bad_slice_is_reported_and_resume_refits_only_what_is_missing(tmp_path, 
     # beyond a few resolution widths (measured −148 meV and 0)
     w_to = r1["anomalous_determined_to"].values
     assert w_to[0] < -0.05 and w_to[2] > -0.03
+    # the variables keep the attrs every slice agrees on, and drop those that differ from slice to slice
+    assert r1["re_sigma_anomalous"].attrs["units"] == "eV" and r1["normal_determined_to"].attrs["units"] == "eV"
+    assert "determined_to" not in r1["sigma_anomalous_detectable"].attrs
+    assert r1["hidden_fermions"].dims == ("sample_temp",) and set(r1["hidden_fermions"].values[[0, 2]]) <= {1, 2}
     assert (r1.attrs["n_ok"], r1.attrs["n_failed"], r1.attrs["n_fitted"], r1.attrs["n_resumed"]) == (2, 1, 3, 0)
     assert json.loads(r1.attrs["config"])["baselines"] is False
     on_disk = xr.load_dataset(out, engine="h5netcdf")
