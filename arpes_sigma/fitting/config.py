@@ -77,7 +77,7 @@ class FitConfig:
     n_poles, n_features, width, depth, n_background : int
         Model size (see :class:`arpes_sigma.model.ModelSpec`). Two poles
         (hidden fermions) and a background whose log-density is a smooth
-        16-function basis expansion on 128 nodes over ±0.6 eV (9.4 meV apart,
+        24-function basis expansion on 128 nodes over ±0.6 eV (9.4 meV apart,
         about one typical ARPES resolution) describe 10 meV / 20 K / 2 % noise
         spectra without structured residuals. More poles than the data
         support tend to split one peak into a narrow and a broad copy; so
