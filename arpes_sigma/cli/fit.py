@@ -53,9 +53,7 @@ def _report(result: Any, out: str, figure: str | None, quality: Any = None) -> N
         )
     else:
         lines.append(f"restarts: {n_acc} of {result.config.restarts} paired fits reached the best chi2 (no spread)")
-    n = result.config.n_poles
-    lines.append(f"hidden fermions: {result.hidden_fermions} of {n}" + (
-        " (the evidence dropped a pole the data do not need)" if result.hidden_fermions < n else ""))
+    lines.append(_poles_line(result))
     if result.eps_k_guess is not None:
         change = 1e3 * np.max(np.abs(np.asarray(result.eps_k) - np.asarray(result.eps_k_guess)))
         lines.append(f"eps_k learned jointly with the self-energy (guess: {result.attrs.get('eps_k_guess_source', '?')}"
@@ -74,6 +72,17 @@ def _report(result: Any, out: str, figure: str | None, quality: Any = None) -> N
         lines.append(result.verdict)
         lines += _determined_lines(result)
     print("\n".join(lines))
+
+
+def _poles_line(result: Any) -> str:
+    """How many hidden fermions the reported fit uses, and how strongly the evidence says so."""
+    n, used = result.config.n_poles, result.hidden_fermions
+    line = f"hidden fermions: {used} of {n}"
+    e = result.evidence.get("pole_evidence", float("nan"))
+    if np.isfinite(e):
+        line += (f" (ln B = {e:+.1f} for the last pole: the data do not need it)" if used < n
+                 else f" (ln B = {e:+.1f} for the last pole)")
+    return line
 
 
 def _determined_lines(result: Any) -> list[str]:

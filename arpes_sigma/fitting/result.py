@@ -43,7 +43,8 @@ class FitResult:
     p_eff : float — parameters the data determine (Laplace), used in χ²_red
     pairing_evidence : float — log Z(paired) − log Z(normal-only), nats (> 0 favours W)
     pairing_supported : bool — pairing_evidence above the documented threshold (3 nats)
-    evidence : dict — both log evidences and the noise scale they were computed with
+    evidence : dict — both log evidences, ``pole_evidence`` (log Z with every pole − log Z with one
+        switched off, nats; :mod:`arpes_sigma.fitting.summary`) and the noise scale they were computed with
     cancellation_ratio : float — |Im Σ_tot(k_F, ω_W)| / |Im Σ11(ω_W)| at the W peak ω_W
     cancellation_energy : float — ω_W, eV
     loss_history : (n_chunks, 2R) — cost after every chunk
@@ -252,6 +253,7 @@ class FitResult:
             evidence_noise_scale=float(self.evidence["noise_scale"]),
             cancellation_ratio=float(self.cancellation_ratio),
             hidden_fermions=self.hidden_fermions,
+            pole_evidence=float(self.evidence.get("pole_evidence", float("nan"))),
             cancellation_energy=float(self.cancellation_energy),
             steps=int(self.steps),
             converged_restarts=int(self.converged),

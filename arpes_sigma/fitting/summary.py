@@ -38,6 +38,12 @@
   truths of ``tests/fitting/test_recovery.py`` (seeds 0, 1), the truth lies
   within 2·√(std² + detectable²) of the fit at 91–100 % of the occupied
   energies, within 2·std at 18–86 %.
+* ``pole_evidence``: log Z of the best paired restart with all ``n_poles``
+  hidden fermions minus that of the best one with a pole switched off
+  (:meth:`~arpes_sigma.fitting.fitter.Fitter.cross_seed`), nats; > 0 says the
+  data need every pole, < 0 that the reported fit has one fewer
+  (``FitResult.hidden_fermions``), and its size how sure that is. NaN without
+  a restart of each kind (fewer than 3 restarts, one pole, or no evidence).
 * The **bare band**: with ``FitConfig.band`` learning (``Settings.band`` = 1),
   ``eps_k`` is the best paired restart's learned ε_k
   (:func:`arpes_sigma.fitting.loss.band_energies`) with its Laplace error
@@ -221,7 +227,8 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
         lap = _laplace64(fitter, noise_scale)
 
     evidence = {"pairing_evidence": float("nan"), "log_evidence_paired": float("nan"),
-                "log_evidence_normal": float("nan"), "noise_scale": noise_scale, "computed": lap is not None}
+                "log_evidence_normal": float("nan"), "pole_evidence": float("nan"), "noise_scale": noise_scale,
+                "computed": lap is not None}
     std = None
     logz = None
     if lap is not None:
@@ -231,6 +238,11 @@ def summarise(fitter: Fitter, ev: Evaluation, *, baselines: dict | None, errors:
         evidence.update(log_evidence_paired=zp, log_evidence_normal=zn)
         if np.isfinite(zp) and np.isfinite(zn):
             evidence["pairing_evidence"] = zp - zn
+        # all poles on against one switched off (V = 0 exactly: Fitter.cross_seed), paired restarts
+        on = np.count_nonzero(np.asarray(fitter.state.params["coupling"]), axis=1)
+        full, fewer = paired & (on == spec.n_poles), paired & (on < spec.n_poles)
+        if full.any() and fewer.any() and np.isfinite(logz[full]).any() and np.isfinite(logz[fewer]).any():
+            evidence["pole_evidence"] = float(np.max(logz[full]) - np.max(logz[fewer]))
         # the most probable optimum of each model (module docstring); the lowest cost where none has evidence
         ib = _best(-logz, paired) if np.isfinite(zp) else ib
         inn = _best(-logz, ~paired) if np.isfinite(zn) else inn

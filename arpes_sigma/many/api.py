@@ -52,9 +52,10 @@ change it; NaN for a failed slice), ``chi2_reduced``, ``fit_steps``, ``seed``,
 time is shared equally between its cuts), ``fit_temperature`` (K) and ``fit_resolution`` (eV) that
 the fit used, ``static_gap`` (eV), ``pairing_evidence`` (nats),
 ``pairing_supported``, ``cancellation_ratio``, ``hidden_fermions`` (poles the
-reported fit uses), ``normal_determined_to`` and ``anomalous_determined_to``
-(eV, :meth:`arpes_sigma.FitResult.determined_to`) and ``params`` (JSON text of
-the hidden-fermion parameters). Variable attrs that all slices share (units)
+reported fit uses), ``pole_evidence`` (nats, :mod:`arpes_sigma.fitting.summary`),
+``normal_determined_to`` and ``anomalous_determined_to`` (eV,
+:meth:`arpes_sigma.FitResult.determined_to`) and ``params`` (JSON text of the
+hidden-fermion parameters). Variable attrs that all slices share (units)
 are kept, those that differ between slices dropped. Attrs: ``config`` (JSON), ``gauge``,
 ``slice_dim``, ``fingerprint``, ``n_slices``, ``n_ok``, ``n_failed``,
 ``n_fitted`` (slices fitted by *this* call) and ``n_resumed`` (taken from

@@ -67,6 +67,7 @@ def part_dataset(result: FitResult, seconds: float) -> xr.Dataset:
         "pairing_supported": int(result.pairing_supported),
         "cancellation_ratio": float(result.cancellation_ratio),
         "hidden_fermions": int(result.hidden_fermions),
+        "pole_evidence": float(result.evidence.get("pole_evidence", np.nan)),
         # down to which energy the data determine each curve (FitResult.determined_to; NaN without errors)
         "normal_determined_to": result.determined_to("sigma_normal"),
         "anomalous_determined_to": result.determined_to("sigma_anomalous"),
@@ -81,6 +82,7 @@ def part_dataset(result: FitResult, seconds: float) -> xr.Dataset:
     for name in ("fit_resolution", "static_gap", "normal_determined_to", "anomalous_determined_to"):
         ds[name].attrs["units"] = "eV"
     ds["pairing_evidence"].attrs["units"] = "nats"
+    ds["pole_evidence"].attrs["units"] = "nats"
     ds["fit_seconds"].attrs["units"] = "s"
     ds.attrs = {k: a[k] for k in COMMON_ATTRS if k in a}
     return ds

@@ -55,7 +55,7 @@ def test_fit_writes_result_and_figure(user_file, tmp_path, capsys):
     poles = int(ds.attrs["hidden_fermions"])
     ds.close()
     assert [t for t in printed.splitlines() if t.startswith("hidden fermions:")][0].startswith(
-        f"hidden fermions: {poles} of 2")
+        f"hidden fermions: {poles} of 2 (ln B = ")
     line = [t for t in printed.splitlines() if t.startswith("determined by the data:")]
     assert line == [f"determined by the data: Sigma11 down to {to['sigma_normal']:.0f} meV, W down to "
                     f"{to['sigma_anomalous']:.0f} meV (window from {bottom:.0f} meV); below, a change as large as the "

@@ -38,7 +38,11 @@ def test_one_restart_of_each_model_loses_a_pole_and_it_stays_off(small):
     assert np.isfinite(np.asarray(f.state.cost)[off]).all()
     result = f.result()
     assert result.hidden_fermions in (1, 2)
-    assert result.to_dataset().attrs["hidden_fermions"] == result.hidden_fermions
+    # the evidence between the two kinds of paired restart agrees with the pole count reported
+    e = result.evidence["pole_evidence"]
+    assert np.isfinite(e) and (e < 0) == (result.hidden_fermions == 1)
+    attrs = result.to_dataset().attrs
+    assert attrs["hidden_fermions"] == result.hidden_fermions and attrs["pole_evidence"] == e
 
 
 def test_two_restarts_per_model_keep_every_pole(small):
@@ -46,3 +50,4 @@ def test_two_restarts_per_model_keep_every_pole(small):
     f = Fitter(da, THREE.replace(restarts=2))
     drive(f, THREE.steps // THREE.steps_per_call)
     assert f.seeded and not _switched_off(f.state.params).any()
+    assert np.isnan(f.result().evidence["pole_evidence"])  # nothing to compare with

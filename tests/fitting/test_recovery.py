@@ -280,6 +280,7 @@ def test_evidence_drops_a_hidden_fermion_the_data_do_not_need(recovered):
     overshot the W peak by 55 / 37 %)."""
     _, truth, result = recovered
     assert result.hidden_fermions == 1, result.params
+    assert result.evidence["pole_evidence"] < -3, result.evidence
 
 
 def test_evidence_keeps_a_hidden_fermion_the_data_need():
@@ -288,6 +289,7 @@ def test_evidence_keeps_a_hidden_fermion_the_data_need():
     data, _ = make_spectrum(truth, seed=0)
     result = fit(data, FitConfig())
     assert result.hidden_fermions == 2, result.params
+    assert result.evidence["pole_evidence"] > 100, result.evidence
     assert result.describes_data and result.chi2_reduced < 1.1
 
 
