@@ -76,7 +76,7 @@ from jax.flatten_util import ravel_pytree
 from ..model import BAND_PRIOR_WIDTH, ENERGY_SCALE, ModelSpec, Params, self_energy
 from ..physics import quasiparticle_band, sigma_total
 from .aot import LIGHT, Program
-from .loss import band_energies, curves_of, data_fit, n_points, prior_residuals, residuals
+from .loss import band_energies, curves_of, data_fit, residuals
 from .problem import Problem, Settings
 
 __all__ = ["SUPPORT_THRESHOLD", "Laplace", "laplace", "self_energy_std"]
@@ -108,9 +108,9 @@ class Laplace(NamedTuple):
     ok: jax.Array
 
 
-def _laplace_one(params: Params, pairing: jax.Array, noise_scale: jax.Array, spec: ModelSpec,
-                 problem: Problem, settings: Settings) -> Laplace:
-    flat, unravel = ravel_pytree(params)
+def _split_jacobian(flat: jax.Array, unravel: Any, pairing: jax.Array | float, spec: ModelSpec,
+                    problem: Problem, settings: Settings) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """The residual vector at ``flat`` and its Jacobian, each split into data and prior rows: (rd, rp, jd, jp)."""
     n_data = problem.intensity.size
 
     def r_flat(theta: jax.Array) -> jax.Array:
@@ -118,8 +118,13 @@ def _laplace_one(params: Params, pairing: jax.Array, noise_scale: jax.Array, spe
 
     r = r_flat(flat)
     jac = jax.jacfwd(r_flat)(flat)
-    jd, jp = jac[:n_data], jac[n_data:]
-    rd, rp = r[:n_data], r[n_data:]
+    return r[:n_data], r[n_data:], jac[:n_data], jac[n_data:]
+
+
+def _laplace_one(params: Params, pairing: jax.Array, noise_scale: jax.Array, spec: ModelSpec,
+                 problem: Problem, settings: Settings) -> Laplace:
+    flat, unravel = ravel_pytree(params)
+    rd, rp, jd, jp = _split_jacobian(flat, unravel, pairing, spec, problem, settings)
     h_data = jd.T @ jd / noise_scale
     h = h_data + jp.T @ jp
     chol = jnp.linalg.cholesky(h)
@@ -211,9 +216,8 @@ def _detectable(theta: jax.Array, unravel: Any, cov: jax.Array, noise_scale: jax
 
     e = problem.omega.shape[0]
     zero = jnp.zeros(e, theta.dtype)
-    jt = jax.jacfwd(r_data)(theta, zero, zero)
-    jp = jax.jacfwd(lambda t: jnp.concatenate(list(prior_residuals(
-        unravel(t), spec, settings, n_points(problem, settings)).values())))(theta)
+    _, _, jt, jp = _split_jacobian(theta, unravel, 1.0, spec, problem, settings)
+    jt = jt / jnp.sqrt(noise_scale)
     tangent = jax.linearize(lambda c11, cw: r_data(theta, c11, cw), zero, zero)[1]
 
     # Fisher information of the two extra coefficients at ω_j with every fit parameter marginalised: the
