@@ -32,8 +32,13 @@ export JAX_PLATFORMS=cpu
 export MPLBACKEND=Agg
 export PYTHONHASHSEED=0
 # one persistent XLA cache for every process of the run (pytest, notebook
-# kernels, the Voila kernel, dask workers): identical programs compile once
-export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)/jax-cache}"
+# kernels, the Voila kernel, dask workers): identical programs compile once;
+# a cache made here (some 25 MB) goes when the script exits
+if [ -z "${JAX_COMPILATION_CACHE_DIR:-}" ]; then
+  scratch="$(mktemp -d)"
+  trap 'rm -rf "$scratch"' EXIT
+  export JAX_COMPILATION_CACHE_DIR="$scratch/jax-cache"
+fi
 echo "== running the test suite"
 # --durations: the slowest tests are listed at the end, so CI time can be watched
 python -m pytest -q --durations=25 "$@" tests notebooks --nbmake --nbmake-timeout=300
