@@ -20,7 +20,10 @@ Cases (``--case`` picks some; default all):
   states), reported with its cost.
 
 ``seconds`` include JIT compilation. Timings on a shared 2-core machine are noisy.
-Run: ``JAX_PLATFORMS=cpu python benchmarks/bench_thermal.py [--case NAME ...] [--quick]``.
+``--symmetry`` picks the group the variational machine's hidden features are shared over
+(J1–J2 cases; :data:`arpes_sigma.thermal.ansatz.SYMMETRIES`), e.g. ``swap`` for the figures
+of the README's translations × σ ↔ a rows.
+Run: ``JAX_PLATFORMS=cpu python benchmarks/bench_thermal.py [--case NAME ...] [--quick] [--symmetry NAME]``.
 """
 
 from __future__ import annotations
@@ -42,7 +45,10 @@ from arpes_sigma.thermal import (
     jw_tfim,
     thermal,
 )
+from arpes_sigma.thermal.ansatz import SYMMETRIES
 from arpes_sigma.thermal.sectors import heisenberg_spectrum
+
+_SETTINGS = ("features", "symmetry", "beta_step", "samples", "chains")
 
 
 def _rows(res, ref=None):
@@ -70,14 +76,14 @@ def _summary(res, ref, e_target, c_target):
             "meets_targets": bool(e <= e_target and c <= c_target), "table": rows}
 
 
-def tfim_exact(quick):
+def tfim_exact(quick, symmetry):
     model = TransverseFieldIsing(8, 1.0, 1.0)
     temps = np.array([0.25, 0.5, 1.0, 1.5, 2.0, 3.0])
     res = thermal(model, temps, ThermalConfig(method="exact", trotter_step=0.05))
     return _summary(res, jw_tfim(model, temps), 0.01, 0.03)
 
 
-def tfim_sample(quick):
+def tfim_sample(quick, symmetry):
     out = {}
     temps = np.array([0.5, 1.0, 2.0])
     for n in (64, 128) if quick else (64, 128, 256):
@@ -88,35 +94,36 @@ def tfim_sample(quick):
     return out
 
 
-def _variational(lx, temps, quick, **kw):
+def _variational(lx, temps, quick, symmetry, **kw):
     model = J1J2Square(lx, lx, 1.0, 0.5)
-    settings = dict(method="variational", seed=0)  # the library's defaults (ThermalConfig.resolved)
+    settings = dict(method="variational", seed=0, symmetry=symmetry)  # else the library's defaults
     if quick:
         settings.update(beta_step=0.1, samples=512, chains=128)
     settings.update(kw)
     return model, thermal(model, temps, ThermalConfig(**settings))
 
 
-def j1j2_4x4(quick):
+def j1j2_4x4(quick, symmetry):
     temps = np.array([0.5, 1.0, 2.0])
     t0 = time.perf_counter()
     spectrum, _ = heisenberg_spectrum(J1J2Square(4, 4, 1.0, 0.5))
     ed_seconds = time.perf_counter() - t0
-    model, res = _variational(4, temps, quick)
+    model, res = _variational(4, temps, quick, symmetry)
     out = _summary(res, ed_j1j2(model, temps), 0.015, 0.10)
-    out.update(settings={k: getattr(res.config, k) for k in ("features", "beta_step", "samples", "chains")},
+    out.update(settings={k: getattr(res.config, k) for k in _SETTINGS},
                ed_ground_state_per_site=float(spectrum.min() / 16), ed_seconds=round(ed_seconds, 1))
     return out
 
 
-def j1j2_6x6(quick):
-    model, res = _variational(6, np.array([2.0]), quick, features=2, beta_step=0.1, samples=1024, chains=256)
+def j1j2_6x6(quick, symmetry):
+    model, res = _variational(6, np.array([2.0]), quick, symmetry, features=2, beta_step=0.1, samples=1024,
+                              chains=256)
     return {"method": res.method, "seconds": round(res.seconds, 1), "units": res.units, "table": _rows(res),
-            "settings": {k: getattr(res.config, k) for k in ("features", "beta_step", "samples", "chains")},
+            "settings": {k: getattr(res.config, k) for k in _SETTINGS},
             "reference": "none (2^36 states)"}
 
 
-def tdvp_exact(quick):
+def tdvp_exact(quick, symmetry):
     from arpes_sigma.thermal.tdvp_exact import evolve_exact
 
     out = {}
@@ -125,7 +132,7 @@ def tdvp_exact(quick):
     cases = [("tfim_N=4", ring, {}),
              ("tfim_N=4_dbeta=0.0125_shift=1e-5", ring, dict(beta_step=0.0125, diag_shift=1e-5))]
     if not quick:
-        cases.append(("j1j2_3x3", J1J2Square(3, 3, 1.0, 0.5), {}))
+        cases.append(("j1j2_3x3", J1J2Square(3, 3, 1.0, 0.5), dict(symmetry=symmetry)))
     for name, model, kw in cases:
         t0 = time.perf_counter()
         r = evolve_exact(model, temps, **kw)
@@ -145,10 +152,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", action="append", choices=sorted(CASES), help="run only these cases")
     ap.add_argument("--quick", action="store_true", help="fewer sweeps and samples")
+    ap.add_argument("--symmetry", default="translation", choices=SYMMETRIES,
+                    help="group of the variational machine's hidden features (J1-J2 cases); default translation")
     args = ap.parse_args(argv)
     out = {}
     for name in args.case or list(CASES):
-        out[name] = CASES[name](args.quick)
+        out[name] = CASES[name](args.quick, args.symmetry)
         print(json.dumps({name: out[name]}, indent=1), flush=True)
 
 

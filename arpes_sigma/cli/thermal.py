@@ -74,8 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--samples", default=None,
                    help="samples per SR stage, a multiple of --chains (variational); default 16 per chain")
     p.add_argument("--symmetry", default=None,
-                   help="group the hidden features are shared over (variational): translation (default), space "
-                        "(translations and the point group) or full (space group and the spin-ancilla swap, j1j2)")
+                   help="group the hidden features are shared over (variational): translation (default), swap "
+                        "(translations and the spin-ancilla swap, j1j2), space (translations and the point group) "
+                        "or full (space group and the swap, j1j2)")
     p.add_argument("--open", action="store_true", help="open instead of periodic chain (tfim)")
     p.add_argument("--seed", default="0", help="random seed of the Markov chains; default 0")
     p.add_argument("--overwrite", action="store_true", help="replace RESULT.nc if it exists")

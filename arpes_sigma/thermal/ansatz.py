@@ -78,7 +78,7 @@ _PAIRS = ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2))
 #: spread of the hidden units' starting weights, as a total over the 3N inputs
 _HIDDEN_SCALE = 1.0
 #: groups a hidden feature can be shared over (:func:`machine_for`)
-SYMMETRIES = ("translation", "space", "full")
+SYMMETRIES = ("translation", "swap", "space", "full")
 
 
 def translation_table(model: TransverseFieldIsing | J1J2Square) -> np.ndarray:
@@ -170,10 +170,11 @@ def machine_for(model: TransverseFieldIsing | J1J2Square, features: int, symmetr
     model : TransverseFieldIsing (periodic) or J1J2Square
     features : int
         Feature maps α.
-    symmetry : {"translation", "space", "full"}
-        Translations (α·N hidden units), the space group (translations × point
-        group), or the space group × σ ↔ a where that is a symmetry (J1–J2; for the
-        Ising chain "full" is the space group). See :func:`symmetry_table`.
+    symmetry : {"translation", "swap", "space", "full"}
+        Translations (α·N hidden units), translations × σ ↔ a (J1–J2 only; 2αN
+        units), the space group (translations × point group), or the space group ×
+        σ ↔ a where that is a symmetry (J1–J2; for the Ising chain "full" is the
+        space group). See :func:`symmetry_table`.
     """
     if symmetry not in SYMMETRIES:
         raise ConfigError(f"symmetry must be one of {', '.join(SYMMETRIES)}, got {symmetry!r}")
@@ -181,6 +182,10 @@ def machine_for(model: TransverseFieldIsing | J1J2Square, features: int, symmetr
     ancilla = "y" if isinstance(model, TransverseFieldIsing) else "x"
     if symmetry == "translation":
         return PurifiedRBM(perms, features, ancilla=ancilla)
+    if symmetry == "swap":
+        if not isinstance(model, J1J2Square):
+            raise ConfigError("symmetry 'swap' (σ ↔ a) holds for the J1–J2 model only; use translation or space")
+        return PurifiedRBM(perms, features, symmetry_table(model, point_group=False, swap=True), ancilla)
     swap = symmetry == "full" and isinstance(model, J1J2Square)
     return PurifiedRBM(perms, features, symmetry_table(model, point_group=True, swap=swap), ancilla)
 

@@ -66,10 +66,11 @@ class ThermalConfig:
         ``sample``: discarded sweeps per chain (default sweeps // 4).
     features : int
         ``variational``: hidden-unit feature maps α (α·G hidden units, G the order of ``symmetry``).
-    symmetry : {"translation", "space", "full"}
+    symmetry : {"translation", "swap", "space", "full"}
         ``variational``: the group each hidden feature is shared over
-        (:func:`~.ansatz.machine_for`): translations (G = N), the space group, or the
-        space group × σ ↔ a (J1–J2 only; the Ising chain gets the space group).
+        (:func:`~.ansatz.machine_for`): translations (G = N), translations × σ ↔ a
+        (J1–J2 only, G = 2N), the space group, or the space group × σ ↔ a (J1–J2
+        only; the Ising chain gets the space group).
     beta_step : float
         ``variational``: step Δβ of the imaginary-time integration.
     samples : int, optional
@@ -161,8 +162,13 @@ class ThermalConfig:
                 raise ConfigError("sampling needs a nonzero transverse field; use method 'exact' for h = 0")
             if model.periodic and n % 2:
                 raise ConfigError("checkerboard sampling needs an even number of sites on a periodic chain; use even N")
-        if method == "variational" and isinstance(model, TransverseFieldIsing) and not model.periodic:
-            raise ConfigError("the variational machine uses translation symmetry; use a periodic chain (drop --open)")
+        if method == "variational" and isinstance(model, TransverseFieldIsing):
+            if not model.periodic:
+                raise ConfigError(
+                    "the variational machine uses translation symmetry; use a periodic chain (drop --open)"
+                )
+            if self.symmetry == "swap":
+                raise ConfigError("symmetry 'swap' (σ ↔ a) holds for the J1–J2 model only; use translation or space")
         return method
 
 

@@ -107,7 +107,8 @@ def test_variational_defaults_are_the_measured_ones(tmp_path):
     assert config.chains == 32
 
 
-@pytest.mark.parametrize("given,expected", [(None, "translation"), ("Space", "space"), ("full", "full")])
+@pytest.mark.parametrize("given,expected", [(None, "translation"), ("swap", "swap"), ("Space", "space"),
+                                            ("full", "full")])
 def test_symmetry_option_reaches_the_variational_machine(tmp_path, given, expected):
     from arpes_sigma.cli.thermal import build_config
     from arpes_sigma.thermal.ansatz import machine_for
@@ -117,7 +118,7 @@ def test_symmetry_option_reaches_the_variational_machine(tmp_path, given, expect
     model, _, config, _ = build_config(_parse(argv))
     assert config.symmetry == expected
     # the group each hidden feature is shared over: 16 translations, x 8 point-group elements, x 2 (σ <-> a swap)
-    order = {"translation": 16, "space": 128, "full": 256}[expected]
+    order = {"translation": 16, "swap": 32, "space": 128, "full": 256}[expected]
     assert machine_for(model, config.features, config.symmetry).group_size == order
 
 
@@ -160,9 +161,11 @@ BAD = [
     (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "1", "--method", "variational",
       "--chains", "64", "--samples", "100"], "multiple"),
     (["--model", "j1j2", "--sites", "9", "--method", "variational", "--symmetry", "mirror", "--temperatures", "1"],
-     "symmetry must be one of translation, space, full"),
+     "symmetry must be one of translation, swap, space, full"),
     (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "1", "--method", "sample",
       "--symmetry", "space"], "--symmetry applies to --method variational"),
+    (["--model", "tfim", "--sites", "8", "--field", "1", "--temperatures", "1", "--method", "variational",
+      "--symmetry", "swap"], "J1–J2 model only"),
     (["--model", "j1j2", "--sites", "12", "--temperatures", "1"], "L\\*L"),
     (["--model", "j1j2", "--sites", "4", "--temperatures", "1"], "L >= 3"),
     (["--model", "j1j2", "--sites", "16", "--method", "exact", "--temperatures", "1"], "at most 12"),

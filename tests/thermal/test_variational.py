@@ -68,10 +68,12 @@ def test_heisenberg_purified_state_is_symmetric_under_swapping_system_and_ancill
         assert (np.abs(psi - psi.T).max() < 1e-12 * np.abs(psi).max()) == symmetric
 
 
-@pytest.mark.parametrize("model,g", [(J1J2Square(3, 3, 1.0, 0.5), 144), (TransverseFieldIsing(4, 1.0, 1.0), 8)])
-def test_space_group_machine_is_invariant_and_differentiates_correctly(model, g):
-    """Hidden features shared over translations × point group (× σ ↔ a for J1–J2)."""
-    machine = machine_for(model, 2, "full")
+@pytest.mark.parametrize("model,symmetry,g", [(J1J2Square(3, 3, 1.0, 0.5), "full", 144),
+                                               (J1J2Square(3, 3, 1.0, 0.5), "swap", 18),
+                                               (TransverseFieldIsing(4, 1.0, 1.0), "full", 8)])
+def test_symmetric_machine_is_invariant_and_differentiates_correctly(model, symmetry, g):
+    """Hidden features shared over translations × point group (× σ ↔ a for J1–J2), or translations × σ ↔ a."""
+    machine = machine_for(model, 2, symmetry)
     assert machine.group_size == g
     p = _perturbed(machine, 2)
     n = model.n_sites
