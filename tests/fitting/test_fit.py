@@ -297,7 +297,10 @@ def test_normal_equation_steps_survive_a_rank_deficient_jacobian_in_float32():
     # residual ignores, JᵀJ is singular and only the damping keeps the Cholesky
     # factorisation finite. The fit must still reach the minimum, and the flat
     # directions (u0 − u1, u2) keep their starting values: a damped step has no
-    # component in J's null space.
+    # component in J's null space. In float32 it has one from rounding, amplified by
+    # JᵀJ's conditioning: from this start u0 − u1 moved 0.27 % of the distance u0 + u1
+    # moved (1.2e-2 of 4.3; under 1e-2 on earlier machines), and more from starts
+    # farther out (7 % from (4, 3)), hence a bound relative to the distance moved.
     import optimistix as optx
 
     from arpes_sigma.fitting.engine import levenberg_marquardt
@@ -313,7 +316,8 @@ def test_normal_equation_steps_survive_a_rank_deficient_jacobian_in_float32():
     assert sol.result == optx.RESULTS.successful
     assert np.all(np.isfinite(u))
     assert abs(u[0] + u[1] - 0.7) < 1e-4
-    assert abs((u[0] - u[1]) - 1.0) < 1e-2 and u[2] == 1.0
+    moved = abs((u[0] + u[1]) - 5.0)
+    assert abs((u[0] - u[1]) - 1.0) < 0.01 * moved and u[2] == 1.0
 
 
 def test_solver_state_carries_the_jacobian_not_the_forward_models_intermediates(fitted):
