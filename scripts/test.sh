@@ -31,14 +31,16 @@ python -m pip install -q --disable-pip-version-check -c binder/requirements.txt 
 export JAX_PLATFORMS=cpu
 export MPLBACKEND=Agg
 export PYTHONHASHSEED=0
-# one persistent XLA cache for every process of the run (pytest, notebook
-# kernels, the Voila kernel, dask workers): identical programs compile once;
-# a cache made here (some 25 MB) goes when the script exits
-if [ -z "${JAX_COMPILATION_CACHE_DIR:-}" ]; then
-  scratch="$(mktemp -d)"
-  trap 'rm -rf "$scratch"' EXIT
-  export JAX_COMPILATION_CACHE_DIR="$scratch/jax-cache"
-fi
+# Everything the run writes goes into one scratch folder, removed when the script
+# exits: pytest's tmp_path folders (pytest would otherwise keep the last three
+# runs' in /tmp), dask's worker scratch space, and one persistent XLA cache for
+# every process of the run (pytest, notebook kernels, the Voila kernel, dask
+# workers: identical programs compile once; some 25 MB). A JAX_COMPILATION_CACHE_DIR
+# the caller sets is used and left alone.
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$scratch/jax-cache}"
+export DASK_TEMPORARY_DIRECTORY="$scratch/dask"
 echo "== running the test suite"
 # --durations: the slowest tests are listed at the end, so CI time can be watched
-python -m pytest -q --durations=25 "$@" tests notebooks --nbmake --nbmake-timeout=300
+python -m pytest -q --durations=25 --basetemp="$scratch/pytest" "$@" tests notebooks --nbmake --nbmake-timeout=300
