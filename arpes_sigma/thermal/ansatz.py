@@ -70,7 +70,7 @@ import numpy as np
 from ..errors import ConfigError
 from .models import J1J2Square, TransverseFieldIsing
 
-__all__ = ["PurifiedRBM", "SYMMETRIES", "machine_for", "symmetry_table", "translation_table"]
+__all__ = ["PurifiedRBM", "SYMMETRIES", "check_symmetry", "machine_for", "symmetry_table", "translation_table"]
 
 _CHANNELS = 3  # σ, a, r = σ a
 #: channel pairs of the two-body (Jastrow-like) couplings: σσ, aa, rr, σa, σr, ar
@@ -162,6 +162,14 @@ def symmetry_table(
     return np.array(rows, dtype=np.int32)
 
 
+def check_symmetry(model: TransverseFieldIsing | J1J2Square, symmetry: str) -> None:
+    """Raise :class:`~arpes_sigma.errors.ConfigError` unless ``symmetry`` is a group of ``model``'s purified state."""
+    if symmetry not in SYMMETRIES:
+        raise ConfigError(f"symmetry must be one of {', '.join(SYMMETRIES)}, got {symmetry!r}")
+    if symmetry == "swap" and not isinstance(model, J1J2Square):
+        raise ConfigError("symmetry 'swap' (σ ↔ a) holds for the J1–J2 model only; use translation or space")
+
+
 def machine_for(model: TransverseFieldIsing | J1J2Square, features: int, symmetry: str = "translation") -> PurifiedRBM:
     """The purified machine of ``model`` with its hidden features shared over a symmetry group.
 
@@ -176,15 +184,12 @@ def machine_for(model: TransverseFieldIsing | J1J2Square, features: int, symmetr
         σ ↔ a where that is a symmetry (J1–J2; for the Ising chain "full" is the
         space group). See :func:`symmetry_table`.
     """
-    if symmetry not in SYMMETRIES:
-        raise ConfigError(f"symmetry must be one of {', '.join(SYMMETRIES)}, got {symmetry!r}")
+    check_symmetry(model, symmetry)
     perms = translation_table(model)
     ancilla = "y" if isinstance(model, TransverseFieldIsing) else "x"
     if symmetry == "translation":
         return PurifiedRBM(perms, features, ancilla=ancilla)
     if symmetry == "swap":
-        if not isinstance(model, J1J2Square):
-            raise ConfigError("symmetry 'swap' (σ ↔ a) holds for the J1–J2 model only; use translation or space")
         return PurifiedRBM(perms, features, symmetry_table(model, point_group=False, swap=True), ancilla)
     swap = symmetry == "full" and isinstance(model, J1J2Square)
     return PurifiedRBM(perms, features, symmetry_table(model, point_group=True, swap=swap), ancilla)

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ConfigError
-from .ansatz import SYMMETRIES
+from .ansatz import SYMMETRIES, check_symmetry
 from .contraction import MAX_EXACT_SITES, exact_thermal
 from .models import J1J2Square, TransverseFieldIsing
 
@@ -162,13 +162,12 @@ class ThermalConfig:
                 raise ConfigError("sampling needs a nonzero transverse field; use method 'exact' for h = 0")
             if model.periodic and n % 2:
                 raise ConfigError("checkerboard sampling needs an even number of sites on a periodic chain; use even N")
-        if method == "variational" and isinstance(model, TransverseFieldIsing):
-            if not model.periodic:
+        if method == "variational":
+            if isinstance(model, TransverseFieldIsing) and not model.periodic:
                 raise ConfigError(
                     "the variational machine uses translation symmetry; use a periodic chain (drop --open)"
                 )
-            if self.symmetry == "swap":
-                raise ConfigError("symmetry 'swap' (σ ↔ a) holds for the J1–J2 model only; use translation or space")
+            check_symmetry(model, self.symmetry)
         return method
 
 
