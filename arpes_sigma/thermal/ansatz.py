@@ -189,10 +189,8 @@ def machine_for(model: TransverseFieldIsing | J1J2Square, features: int, symmetr
     ancilla = "y" if isinstance(model, TransverseFieldIsing) else "x"
     if symmetry == "translation":
         return PurifiedRBM(perms, features, ancilla=ancilla)
-    if symmetry == "swap":
-        return PurifiedRBM(perms, features, symmetry_table(model, point_group=False, swap=True), ancilla)
-    swap = symmetry == "full" and isinstance(model, J1J2Square)
-    return PurifiedRBM(perms, features, symmetry_table(model, point_group=True, swap=swap), ancilla)
+    swap = symmetry in ("swap", "full") and isinstance(model, J1J2Square)
+    return PurifiedRBM(perms, features, symmetry_table(model, point_group=symmetry != "swap", swap=swap), ancilla)
 
 
 @dataclasses.dataclass(frozen=True)
